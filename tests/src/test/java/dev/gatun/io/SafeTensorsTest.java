@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,7 +124,8 @@ class SafeTensorsTest {
 
     @Test
     void readsTheFixtureProducedByThePythonLibrary() {
-        Path file = IoTestSupport.sharedFile("fixtures/llama2c/stories260K-greedy-128.safetensors");
+        Path file = IoTestSupport.sharedFile(
+                "fixtures/llama2c/stories260K-greedy-128.safetensors");
         try (Scope scope = Scope.open()) {
             SafeTensors st = SafeTensors.open(file, scope);
             Tensor tokens = st.get("tokens");
@@ -194,6 +196,19 @@ class SafeTensorsTest {
             assertEquals(List.of("new"), new ArrayList<>(st.names()));
             assertEquals(7f, st.get("new").getFloat(0));
         }
+    }
+
+    @Test
+    void aWrittenFileHasThePermissionsOfAnyNewFile() throws IOException {
+        Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews()
+                .contains("posix"), "POSIX permissions only");
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path written = dir.resolve("written.safetensors");
+        try (Scope scope = Scope.open()) {
+            SafeTensors.write(written, Map.of("t", Tensor.fromFloats(scope, new float[1], 1)));
+        }
+        assertEquals(Files.getPosixFilePermissions(plain),
+                Files.getPosixFilePermissions(written), "the umask decides, not the writer");
     }
 
     @Test
