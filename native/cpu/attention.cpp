@@ -1,0 +1,273 @@
+// gatun_attention: dst = softmax(scale q k^T + mask) v per batch and query head, with
+// grouped-query attention (query head h reads key/value head h / G, G = H / Hkv).
+//
+// The work is split into items (b, key/value head g, block of query rows); each item takes
+// the G query heads that share head g together:
+//   1. S = q k^T       one oneDNN matmul: q [G, rows, D] x k^T [1, D, Tk] -> f32 [G, rows, Tk]
+//   2. mask            S = scale S + mask; keys at or past key_lengths[b], and with causal
+//                      the keys past i + Tk - Tq, become -inf
+//   3. P = softmax(S)  oneDNN softmax; a row whose every key is masked becomes zeros
+//   4. weights         P copied to weights[b, h, i, :] when asked
+//   5. dst = P v       one oneDNN matmul: P [G, rows, Tk] x v [1, Tk, D] -> dst [G, rows, D]
+// S lives in per-thread scratch; blocks of query rows keep it near 1 MiB. Items run in
+// parallel, one per OpenMP thread (oneDNN then runs single-threaded inside each); with fewer
+// items than threads they run in turn and oneDNN parallelises inside each.
+// P is rounded to dtype before step 5 (bf16 P x bf16 v), as fused attention kernels do.
+// F16 without oneDNN support (no AVX512-FP16) converts q, k and v to f32 copies and
+// converts the f32 result.
+#include <algorithm>
+
+#include "matmul.hpp"
+#include "softmax.hpp"
+
+namespace gatun {
+
+namespace {
+
+constexpr int64_t kScratchFloats = 1 << 18;
+
+struct Attention {
+    int32_t dtype;
+    int64_t b, h, hkv, tq, tk, d;
+    const void *q;
+    const int64_t *qs;
+    const void *k;
+    const int64_t *ks;
+    const void *v;
+    const int64_t *vs;
+    float scale;
+    bool causal;
+    const float *mask;
+    const int64_t *ms;
+    const int32_t *key_lengths;
+    void *dst;
+    const int64_t *ds;
+    float *weights;
+};
+
+// How the query rows of one (b, g) are cut into blocks.
+struct Blocking {
+    int64_t group, rows, blocks;
+};
+
+void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
+    const int32_t dt = a.dtype;
+    const int64_t G = bl.group;
+    const int64_t bi = item / (a.hkv * bl.blocks);
+    const int64_t g = item / bl.blocks % a.hkv;
+    const int64_t i0 = item % bl.blocks * bl.rows;
+    const int64_t rows = std::min(bl.rows, a.tq - i0);
+    const int64_t h0 = g * G;
+    const int64_t n_rows = G * rows;
+    const size_t n_scores = static_cast<size_t>(n_rows * a.tk);
+    float *s = thread_scratch<float>(kScratchA, n_scores);
+    uint8_t *masked = thread_scratch<uint8_t>(kScratchB, static_cast<size_t>(n_rows));
+
+    // 1. S = q k^T
+    if (a.d > 0) {
+        MatmulSpec qk{dt, dt, GATUN_F32,
+                      {G, rows, a.d, a.qs[1], a.qs[2], a.qs[3]},
+                      {1, a.d, a.tk, 0, a.ks[3], a.ks[2]},
+                      dense_matrix(G, rows, a.tk),
+                      false, GATUN_ACT_NONE, false, 1};
+        const void *q = at(a.q, bi * a.qs[0] + h0 * a.qs[1] + i0 * a.qs[2], dt);
+        const void *k = at(a.k, bi * a.ks[0] + g * a.ks[1], dt);
+        run_matmul(*matmul_primitive(qk), qk, q, k, nullptr, nullptr, s);
+    } else {
+        std::fill(s, s + n_scores, 0.f);
+    }
+
+    // 2. mask
+    const int64_t length = a.key_lengths ? a.key_lengths[bi] : a.tk;
+    parallel_for(n_rows, static_cast<int64_t>(n_scores) >= kParallelThreshold, [&](int64_t r) {
+        const int64_t head = h0 + r / rows;
+        const int64_t i = i0 + r % rows;
+        int64_t visible = std::min(a.tk, length);
+        if (a.causal) {
+            visible = std::min(visible, i + a.tk - a.tq + 1);
+        }
+        visible = std::max<int64_t>(visible, 0);
+        const float *m = a.mask ? a.mask + bi * a.ms[0] + head * a.ms[1] + i * a.ms[2]
+                                : nullptr;
+        float *row = s + r * a.tk;
+        int64_t neg_inf = 0;
+        for (int64_t j = 0; j < visible; j++) {
+            float x = a.scale * row[j] + (m ? m[j * a.ms[3]] : 0.f);
+            row[j] = x;
+            neg_inf += x == kNegInf;
+        }
+        std::fill(row + visible, row + a.tk, kNegInf);
+        masked[r] = neg_inf == visible;
+    });
+
+    // 3. P = softmax(S), in place in f32 when f32 is what steps 4 and 5 need
+    void *p = s;
+    if (dt == GATUN_F32 || a.weights) {
+        softmax_rows(n_rows, a.tk, s, masked, GATUN_F32, s, a.tk);
+    } else {
+        p = thread_scratch(kScratchC, n_scores * dtype_size(dt));
+        softmax_rows(n_rows, a.tk, s, masked, dt, p, a.tk);
+    }
+
+    // 4. weights
+    if (a.weights) {
+        for (int64_t r = 0; r < n_rows; r++) {
+            const int64_t head = h0 + r / rows;
+            const int64_t i = i0 + r % rows;
+            float *w = a.weights + ((bi * a.h + head) * a.tq + i) * a.tk;
+            std::copy(s + r * a.tk, s + (r + 1) * a.tk, w);
+        }
+        if (dt != GATUN_F32) {
+            p = thread_scratch(kScratchC, n_scores * dtype_size(dt));
+            const int64_t dims[1] = {static_cast<int64_t>(n_scores)};
+            const int64_t unit[1] = {1};
+            copy_strided(1, dims, GATUN_F32, s, unit, dt, p, unit);
+        }
+    }
+
+    // 5. dst = P v
+    if (a.d > 0) {
+        MatmulSpec pv{dt, dt, dt,
+                      dense_matrix(G, rows, a.tk),
+                      {1, a.tk, a.d, 0, a.vs[2], a.vs[3]},
+                      {G, rows, a.d, a.ds[1], a.ds[2], a.ds[3]},
+                      false, GATUN_ACT_NONE, false, 1};
+        const void *v = at(a.v, bi * a.vs[0] + g * a.vs[1], dt);
+        void *dst = at(a.dst, bi * a.ds[0] + h0 * a.ds[1] + i0 * a.ds[2], dt);
+        run_matmul(*matmul_primitive(pv), pv, p, v, nullptr, nullptr, dst);
+    }
+}
+
+void attention_native(const Attention &a) {
+    Blocking bl;
+    bl.group = a.h / a.hkv;
+    bl.rows = std::clamp<int64_t>(kScratchFloats / (bl.group * a.tk), 1, a.tq);
+    const int64_t threads = omp_get_max_threads();
+    const int64_t heads = a.b * a.hkv;
+    if (heads < threads) {
+        // cut Tq finer so that every thread gets an item
+        int64_t wanted = (threads + heads - 1) / heads;
+        bl.rows = std::min(bl.rows, std::max<int64_t>(1, (a.tq + wanted - 1) / wanted));
+    }
+    bl.blocks = (a.tq + bl.rows - 1) / bl.rows;
+    const int64_t items = heads * bl.blocks;
+    parallel_for(items, items >= threads,
+                 [&](int64_t item) { attention_item(a, bl, item); });
+}
+
+// F16 without oneDNN support: dense f32 copies of q, k and v; f32 dst converted at the end.
+void attention_via_f32(const Attention &a) {
+    const int64_t q_dims[4] = {a.b, a.h, a.tq, a.d};
+    const int64_t kv_dims[4] = {a.b, a.hkv, a.tk, a.d};
+    const int64_t q_dense[4] = {a.h * a.tq * a.d, a.tq * a.d, a.d, 1};
+    const int64_t kv_dense[4] = {a.hkv * a.tk * a.d, a.tk * a.d, a.d, 1};
+    const size_t q_bytes = static_cast<size_t>(a.b * a.h * a.tq * a.d) * sizeof(float);
+    const size_t kv_bytes = static_cast<size_t>(a.b * a.hkv * a.tk * a.d) * sizeof(float);
+    Buffer q(q_bytes), k(kv_bytes), v(kv_bytes), dst(q_bytes);
+    copy_strided(4, q_dims, a.dtype, a.q, a.qs, GATUN_F32, q.as<void>(), q_dense);
+    copy_strided(4, kv_dims, a.dtype, a.k, a.ks, GATUN_F32, k.as<void>(), kv_dense);
+    copy_strided(4, kv_dims, a.dtype, a.v, a.vs, GATUN_F32, v.as<void>(), kv_dense);
+    Attention f32 = a;
+    f32.dtype = GATUN_F32;
+    f32.q = q.as<void>();
+    f32.k = k.as<void>();
+    f32.v = v.as<void>();
+    f32.dst = dst.as<void>();
+    f32.qs = f32.ds = q_dense;
+    f32.ks = f32.vs = kv_dense;
+    attention_native(f32);
+    copy_strided(4, q_dims, GATUN_F32, dst.as<void>(), q_dense, a.dtype, a.dst, a.ds);
+}
+
+// Every key masked (Tk = 0): dst is zeros.
+void zero_dst(const Attention &a) {
+    with_dtype(a.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T *dst = static_cast<T *>(a.dst);
+        for (int64_t b = 0; b < a.b; b++) {
+            for (int64_t h = 0; h < a.h; h++) {
+                for (int64_t i = 0; i < a.tq; i++) {
+                    for (int64_t j = 0; j < a.d; j++) {
+                        dst[b * a.ds[0] + h * a.ds[1] + i * a.ds[2] + j * a.ds[3]] =
+                                from_float<T>(0.f);
+                    }
+                }
+            }
+        }
+    });
+}
+
+void check_last_stride(const int64_t *strides, int64_t d, const char *what) {
+    check(d <= 1 || strides[3] == 1, "the last stride (along D) of ", what,
+          " must be 1, got [", strides[0], ", ", strides[1], ", ", strides[2], ", ",
+          strides[3], "]");
+}
+
+void check_attention(const Attention &a) {
+    check_strides(a.qs, 4, "q_strides");
+    check_strides(a.ks, 4, "k_strides");
+    check_strides(a.vs, 4, "v_strides");
+    const int64_t d_dims[4] = {a.b, a.h, a.tq, a.d};
+    check_dst_strides(a.ds, d_dims, 4, "d_strides");
+    check_last_stride(a.qs, a.d, "q");
+    check_last_stride(a.ks, a.d, "k");
+    check_last_stride(a.vs, a.d, "v");
+    check_last_stride(a.ds, a.d, "dst");
+    if (a.d > 0) {
+        check_not_null(a.q, "q");
+        check_not_null(a.dst, "dst");
+        if (a.tk > 0) {
+            check_not_null(a.k, "k");
+            check_not_null(a.v, "v");
+        }
+    }
+    if (a.mask != nullptr) {
+        check_strides(a.ms, 4, "mask_strides");
+    }
+    if (a.key_lengths != nullptr) {
+        for (int64_t b = 0; b < a.b; b++) {
+            check(a.key_lengths[b] >= 0 && a.key_lengths[b] <= a.tk, "key_lengths[", b,
+                  "] must be in [0, Tk=", a.tk, "], got ", a.key_lengths[b]);
+        }
+    }
+}
+
+}  // namespace
+
+}  // namespace gatun
+
+extern "C" {
+
+gatun_status gatun_attention(int32_t dtype, int64_t b, int64_t h, int64_t hkv, int64_t tq,
+                             int64_t tk, int64_t d, const void *q, const int64_t *q_strides,
+                             const void *k, const int64_t *k_strides, const void *v,
+                             const int64_t *v_strides, float scale, int32_t causal,
+                             const float *mask, const int64_t *mask_strides,
+                             const int32_t *key_lengths, void *dst, const int64_t *d_strides,
+                             float *weights) {
+    using namespace gatun;
+    return guarded("gatun_attention", [&] {
+        check_float_dtype("dtype", dtype);
+        check(b >= 0 && h >= 0 && hkv >= 0 && tq >= 0 && tk >= 0 && d >= 0,
+              "B, H, Hkv, Tq, Tk and D must be >= 0, got B=", b, " H=", h, " Hkv=", hkv,
+              " Tq=", tq, " Tk=", tk, " D=", d);
+        if (b == 0 || h == 0 || tq == 0) {
+            return;
+        }
+        check(hkv >= 1 && h % hkv == 0, "H must be a multiple of Hkv, got H=", h, " Hkv=",
+              hkv);
+        Attention a{dtype, b, h, hkv, tq, tk, d, q, q_strides, k, k_strides, v, v_strides,
+                    scale, causal != 0, mask, mask_strides, key_lengths, dst, d_strides,
+                    weights};
+        check_attention(a);
+        if (tk == 0) {
+            zero_dst(a);
+        } else if (compute_dtype(dtype) == dtype) {
+            attention_native(a);
+        } else {
+            attention_via_f32(a);
+        }
+    });
+}
+
+}
