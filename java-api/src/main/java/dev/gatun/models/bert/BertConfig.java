@@ -1,6 +1,7 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.Activation;
+import dev.gatun.io.HfConfig;
 
 /**
  * The sizes of a BERT-style encoder, as in a Hugging Face {@code config.json} of
@@ -54,6 +55,21 @@ public record BertConfig(int vocabSize, int hidden, int layers, int heads, int i
             throw new IllegalArgumentException("BertConfig: hidden_act must be a GELU, got "
                     + activation);
         }
+    }
+
+    /**
+     * The BERT sizes of a Hugging Face config.
+     *
+     * @throws IllegalArgumentException if it is not a "bert" config, or a rule above fails
+     */
+    public static BertConfig of(HfConfig hf) {
+        if (!hf.isBert()) {
+            throw new IllegalArgumentException("BertConfig: model_type must be \"bert\", got \""
+                    + hf.modelType() + "\"");
+        }
+        return new BertConfig(hf.vocabSize(), hf.hiddenSize(), hf.numHiddenLayers(),
+                hf.numAttentionHeads(), hf.intermediateSize(), hf.maxPositionEmbeddings(),
+                hf.typeVocabSize(), (float) hf.normEps(), hf.activation());
     }
 
     /** D = C / H. */
