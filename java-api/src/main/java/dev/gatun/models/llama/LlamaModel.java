@@ -5,6 +5,7 @@ import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import dev.gatun.io.LlamaWeights;
 import dev.gatun.nn.AttentionMask;
 import dev.gatun.nn.Embedding;
 import dev.gatun.nn.FeedForward;
@@ -16,6 +17,7 @@ import dev.gatun.nn.Tensors;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
@@ -77,6 +79,26 @@ public final class LlamaModel {
         this.blocks = blocks;
         this.norm = norm;
         this.lmHead = lmHead;
+    }
+
+    /**
+     * Builds a model over loaded weights: a llama2.c checkpoint
+     * ({@link dev.gatun.io.Llama2cCheckpoint}, interleaved RoPE) or a Hugging Face folder
+     * ({@link dev.gatun.io.HfLlamaWeights}, half-split RoPE), with their config.
+     *
+     * <pre>{@code
+     * LlamaModel model = LlamaModel.load(Llama2cCheckpoint.open(path, scope));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the config is not a Llama config or a weight's
+     *     shape does not match it
+     */
+    public static LlamaModel load(LlamaWeights weights) {
+        Map<String, Tensor> byName = new HashMap<>();
+        for (String name : weights.names()) {
+            byName.put(name, weights.get(name));
+        }
+        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
     }
 
     /**
