@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The default backend is, in order: the one named by the system property
  * {@code gatun.backend} or the environment variable {@code GATUN_BACKEND} (an error if it
  * cannot run: a pinned choice is never replaced silently), else the usable backend of highest
- * priority (native, then java). The choice is logged once through {@link System.Logger} and
+ * priority (native, then java; cuda has the lowest priority, so a device backend is the
+ * default only when pinned). The choice is logged once through {@link System.Logger} and
  * can be read back with {@link #defaultBackend()}{@code .name()}.
  */
 public final class Backends {

@@ -1,6 +1,8 @@
 package dev.gatun.cli;
 
 import dev.gatun.Backend;
+import dev.gatun.Device;
+import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -11,6 +13,7 @@ import dev.gatun.io.LlamaWeights;
 import dev.gatun.models.llama.LlamaConfig;
 import dev.gatun.models.llama.LlamaModel;
 import dev.gatun.models.llama.Sampler;
+import dev.gatun.nn.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -111,6 +114,12 @@ final class GenerateCommand implements Callable<Integer> {
                         + config.maxPositions() + " positions; use at most " + room);
             }
             Backend b = backend.resolve(); // after the files: their errors come first
+            if (b.device() != Device.CPU) {
+                // the same model over copies of its weights on the backend's device
+                Map<String, Tensor> onDevice = Tensors.toDevice(new Ops(b, weightsScope),
+                        loaded.weights());
+                model = LlamaModel.fromWeights(onDevice, config, model.ropeStyle());
+            }
             Sampler sampler = temperature == 0 ? Sampler.greedy()
                     : topP >= 1 ? Sampler.temperature(temperature, seedValue)
                     : Sampler.topP(temperature, topP, seedValue);
@@ -184,8 +193,9 @@ final class GenerateCommand implements Callable<Integer> {
         return ids;
     }
 
-    /** A loaded model, its file format, and the token that ends generation. */
-    private record Loaded(LlamaModel model, String format, int stopToken) {}
+    /** A loaded model over host weights, its file format, and the token that ends it. */
+    private record Loaded(LlamaModel model, Map<String, Tensor> weights, String format,
+                          int stopToken) {}
 
     private static Loaded load(Path path, Scope scope) throws IOException {
         if (!Files.exists(path)) {
@@ -218,6 +228,6 @@ final class GenerateCommand implements Callable<Integer> {
             map.put(name, weights.get(name));
         }
         RopeStyle style = weights.ropeStyle();
-        return new Loaded(LlamaModel.fromWeights(map, config, style), format, stop);
+        return new Loaded(LlamaModel.fromWeights(map, config, style), map, format, stop);
     }
 }

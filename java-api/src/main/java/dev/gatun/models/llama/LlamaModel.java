@@ -56,8 +56,10 @@ import java.util.function.IntPredicate;
  * </pre>
  * The {@link RopeStyle} says how q and k rows are ordered: llama2.c checkpoints rotate
  * interleaved pairs; Hugging Face checkpoints permute q and k rows for half-split pairs.
- * The tensors are used in place, never copied; the norms' weights must be F32 and the others
- * share one floating dtype, which is the dtype of the activations and of the cache.
+ * The tensors are used in place, never copied, and must be on the device of the backend that
+ * runs the model ({@link #load(LlamaWeights, Ops)} moves loaded weights there); the norms'
+ * weights must be F32 and the others share one floating dtype, which is the dtype of the
+ * activations and of the cache.
  */
 public final class LlamaModel {
     private final LlamaConfig config;
@@ -94,11 +96,38 @@ public final class LlamaModel {
      *     shape does not match it
      */
     public static LlamaModel load(LlamaWeights weights) {
+        return fromWeights(byName(weights), LlamaConfig.from(weights.config()),
+                weights.ropeStyle());
+    }
+
+    /**
+     * Builds a model over loaded weights moved to the device of {@code ops}' backend: for a
+     * device backend (CUDA) each weight is copied once into {@code ops.scope()}, which must
+     * then live as long as the model; for a CPU backend the weights are used in place, as
+     * {@link #load(LlamaWeights)} does.
+     *
+     * <pre>{@code
+     * try (Scope host = Scope.open(); Scope gpu = Scope.open()) {
+     *     LlamaModel model = LlamaModel.load(Llama2cCheckpoint.open(path, host),
+     *             new Ops(cuda, gpu));
+     *     int[] story = model.generate(cuda, new int[] {1}, 100, Sampler.greedy(), 1, t -> true);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException as {@link #load(LlamaWeights)}
+     */
+    public static LlamaModel load(LlamaWeights weights, Ops ops) {
+        LlamaConfig config = LlamaConfig.from(weights.config());
+        return fromWeights(Tensors.toDevice(ops, byName(weights)), config,
+                weights.ropeStyle());
+    }
+
+    private static Map<String, Tensor> byName(LlamaWeights weights) {
         Map<String, Tensor> byName = new HashMap<>();
         for (String name : weights.names()) {
             byName.put(name, weights.get(name));
         }
-        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
+        return byName;
     }
 
     /**
@@ -177,7 +206,7 @@ public final class LlamaModel {
      * The logits of every position of {@code tokens} at positions 0..T-1, without a cache.
      *
      * @param tokens T ids, each in [0, V); 1 <= T <= maxPositions
-     * @return logits [T, V], owned by {@code ops.scope()}
+     * @return logits [T, V] on the backend's device, owned by {@code ops.scope()}
      * @throws IllegalArgumentException if T or an id is out of range
      */
     public Tensor forward(Ops ops, int[] tokens) {
@@ -193,7 +222,7 @@ public final class LlamaModel {
      * @param cache    from {@link #newCache}
      * @param tokens   T ids, each in [0, V)
      * @param startPos the position of tokens[0], at most the cache's length
-     * @return logits [T, V], owned by {@code ops.scope()}
+     * @return logits [T, V] on the backend's device, owned by {@code ops.scope()}
      * @throws IllegalArgumentException if startPos exceeds the cache's length, the positions
      *     exceed the cache's maxLength or the context, or an id is out of range; the cache
      *     is then unchanged
@@ -258,8 +287,9 @@ public final class LlamaModel {
                 int next;
                 try (Scope step = Scope.open()) {
                     // only the last position's logits are needed: [1, V]
-                    Tensor logits = run(new Ops(backend, step), input, cache, true);
-                    next = sampler.sample(Tensors.toFloats(logits));
+                    Ops ops = new Ops(backend, step);
+                    Tensor logits = run(ops, input, cache, true);
+                    next = sampler.sample(Tensors.toFloats(ops, logits));
                 }
                 if (next == stopToken) {
                     break;
