@@ -431,7 +431,8 @@ public final class Ops {
             return out;
         }
         Tensor src = Checks.rows(op, "x", x, backend, scope);
-        Tensor res = residual == null ? null : Checks.rows(op, "residual", residual, backend, scope);
+        Tensor res = residual == null ? null
+                : Checks.rows(op, "residual", residual, backend, scope);
         Tensor g = gamma == null ? null : Checks.contiguous(op, "gamma", gamma, backend, scope);
         Tensor dst = Checks.view(out, src.shape(), new long[] {c, 1});
         if (op.equals("rmsNorm")) {
@@ -482,7 +483,8 @@ public final class Ops {
             return out;
         }
         Tensor src = Checks.rows(op, "x", x, backend, scope);
-        Tensor m = mask == null ? null : Checks.rows(op, "mask", mask.expand(x.shape()), backend, scope);
+        Tensor m = mask == null ? null
+                : Checks.rows(op, "mask", mask.expand(x.shape()), backend, scope);
         Tensor dst = Checks.view(out, src.shape(), new long[] {src.dim(1), 1});
         backend.softmax(src, scale, m, dst);
         return out;

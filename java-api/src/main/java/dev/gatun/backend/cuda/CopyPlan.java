@@ -26,9 +26,10 @@ import java.util.List;
  *       by doubling (columns [0, w) onto [w, 2w)), log2 of its length block copies.
  * </ol>
  * A block of one row is a plain 1-D copy, of any length; pitches stay at most
- * {@link #MAX_PITCH}. The count of blocks is the product of the looped dimensions: one per head for the
- * [B, T, H, D] to [B, H, T, D] copies of attention, one per element row when neither
- * tensor is contiguous in its last dimension (a transpose), which is slow but correct.
+ * {@link #MAX_PITCH}. The count of blocks is the product of the looped dimensions: one per
+ * head for the [B, T, H, D] to [B, H, T, D] copies of attention, one per element row when
+ * neither tensor is contiguous in its last dimension (a transpose), which is slow but
+ * correct.
  */
 final class CopyPlan {
     /** The largest pitch cudaMemcpy2D takes (cudaDevAttrMaxPitch on every current GPU). */
