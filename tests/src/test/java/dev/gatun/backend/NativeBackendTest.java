@@ -15,7 +15,13 @@ import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +86,36 @@ class NativeBackendTest {
         assertTrue(first.created() > before.created(), "first call builds: " + at);
         assertEquals(first.created(), second.created(), "second call builds nothing: " + at);
         assertTrue(second.hits() > first.hits(), "second call hits the cache: " + at);
+    }
+
+    @Test
+    void threadsCallingAtOnceGetTheirOwnScratch() throws Exception {
+        // each thread runs its own shape, so a scratch buffer or stream shared by mistake
+        // would mix results; all threads share the primitive cache
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tq = 5 + 3 * t, d = 16 * (t + 1);
+                Tensor q = random(DType.F32, 2, 2, tq, d);
+                Tensor k = random(DType.F32, 2, 1, 11, d);
+                Tensor v = random(DType.F32, 2, 1, 11, d);
+                double[] expected = attentionReference(q, k, v, 0.3f, true, null, null)[0];
+                Tensor dst = Tensor.allocate(scope, DType.F32, 2, 2, tq, d);
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 30; i++) {
+                        backend.attention(q, k, v, 0.3f, true, null, null, dst, null);
+                        assertClose(DType.F32, expected, dst, "attention on a thread, run " + i);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ---- native failures ---------------------------------------------------------------------
@@ -403,7 +439,7 @@ class NativeBackendTest {
         Tensor dst = Tensor.allocate(scope, DType.F32, 2, 3);
         backend.softmax(src, 1f, null, dst);
         float[] got = dst.toFloatArray();
-        assertArrayEquals(new float[] {0, 0, 0}, java.util.Arrays.copyOf(got, 3));
+        assertArrayEquals(new float[] {0, 0, 0}, Arrays.copyOf(got, 3));
         assertEquals(1.0, got[3] + got[4] + got[5], 1e-6);
     }
 
@@ -449,7 +485,7 @@ class NativeBackendTest {
             float scale = (float) (1 / Math.sqrt(d));
             backend.attention(q, k, v, scale, causal, null, null, dst, null);
             assertClose(dtype, attentionReference(q, k, v, scale, causal, null, null)[0], dst,
-                    "attention " + java.util.Arrays.toString(sh));
+                    "attention " + Arrays.toString(sh));
         }
     }
 
