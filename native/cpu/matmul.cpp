@@ -39,7 +39,11 @@ struct Operands {
 };
 
 // Gives every size-1 dimension a stride oneDNN's fast kernels accept (step 1 above).
+// A matrix with a runtime dimension comes with its strides chosen already.
 Matrix canonical(Matrix m) {
+    if (m.rows == kRuntimeDim || m.cols == kRuntimeDim) {
+        return m;
+    }
     if (m.cols == 1) {
         m.col_stride = 1;
         if (m.rows == 1) {
@@ -243,6 +247,13 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
         }
         dnnl::primitive_attr attr = scratchpad_attr();
         attr.set_post_ops(post_ops);
+        bool runtime = false;
+        for (const Matrix *m : {&s.src, &s.wei, &s.dst}) {
+            runtime = runtime || m->rows == kRuntimeDim || m->cols == kRuntimeDim;
+        }
+        if (runtime && (s.bias || s.residual)) {
+            throw Failure{GATUN_ERR_INTERNAL, "a runtime-sized matmul takes no bias or residual"};
+        }
 
         const dnnl::engine &engine = cpu_engine();
         auto src = matrix_md(s.src_dtype, s.src);
@@ -254,7 +265,9 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
         }
         if (!s.bias) {
             dnnl::matmul::primitive_desc pd(engine, src, wei, dst, attr);
-            return make_cached<dnnl::matmul>(pd, args);
+            CachedPrimitive p = make_cached<dnnl::matmul>(pd, args);
+            p.runtime_dims = runtime;
+            return p;
         }
         auto bias = matrix_md(s.dst_dtype, dense_matrix(1, 1, s.dst.cols));
         dnnl::matmul::primitive_desc pd(engine, src, wei, bias, dst, attr);
@@ -265,6 +278,15 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
 
 void run_matmul(const CachedPrimitive &p, const MatmulSpec &spec, const void *src,
                 const void *wei, const void *bias, const void *residual, void *dst) {
+    if (p.runtime_dims) {
+        auto src_md = matrix_md(spec.src_dtype, canonical(spec.src));
+        auto wei_md = matrix_md(spec.wei_dtype, canonical(spec.wei));
+        auto dst_md = matrix_md(spec.dst_dtype, canonical(spec.dst));
+        execute(p, {{DNNL_ARG_SRC, src, &src_md},
+                    {DNNL_ARG_WEIGHTS, wei, &wei_md},
+                    {DNNL_ARG_DST, dst, &dst_md}});
+        return;
+    }
     execute(p, {{DNNL_ARG_SRC, src},
                 {DNNL_ARG_WEIGHTS, wei},
                 {DNNL_ARG_DST, dst},

@@ -89,6 +89,28 @@ class NativeBackendTest {
     }
 
     @Test
+    void decodeStepsOverAGrowingCacheReuseTheirMatmuls() {
+        int b = 1, h = 4, hkv = 2, d = 32, capacity = 40;
+        Tensor kCache = random(DType.F32, b, hkv, capacity, d);
+        Tensor vCache = random(DType.F32, b, hkv, capacity, d);
+        Tensor dst = Tensor.allocate(scope, DType.F32, b, h, 1, d);
+        for (int tk = 20; tk < 26; tk++) {
+            Tensor q = random(DType.F32, b, h, 1, d);
+            Tensor k = kCache.slice(2, 0, tk), v = vCache.slice(2, 0, tk);
+            NativeBackend.CacheStats before = NativeBackend.cacheStats();
+            backend.attention(q, k, v, 0.2f, true, null, null, dst, null);
+            NativeBackend.CacheStats after = NativeBackend.cacheStats();
+            assertClose(DType.F32, attentionReference(q, k, v, 0.2f, true, null, null)[0],
+                    dst, "decode step Tk=" + tk);
+            if (tk > 20) {
+                // one softmax per new length; the two matmuls take Tk at run time
+                assertTrue(after.created() - before.created() <= 1, "seed " + seed
+                        + ", Tk=" + tk + ": " + before + " -> " + after);
+            }
+        }
+    }
+
+    @Test
     void threadsCallingAtOnceGetTheirOwnScratch() throws Exception {
         // each thread runs its own shape, so a scratch buffer or stream shared by mistake
         // would mix results; all threads share the primitive cache
