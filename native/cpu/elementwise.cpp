@@ -117,11 +117,11 @@ gatun_status gatun_binary(int32_t op, int32_t dtype, int64_t n, const void *a, c
               "op must be 0 (ADD) or 1 (MUL), got ", op);
         check_float_dtype("dtype", dtype);
         check(n >= 0, "n must be >= 0, got ", n);
-        check(b_len >= 1, "b_len must be >= 1, got ", b_len);
         if (n == 0) {
             return;
         }
-        check(n % b_len == 0, "b_len must divide n, got n=", n, " b_len=", b_len);
+        check(b_len >= 1 && n % b_len == 0, "b_len must divide n, got n=", n, " b_len=",
+              b_len);
         check_not_null(a, "a");
         check_not_null(b, "b");
         check_not_null(dst, "dst");
