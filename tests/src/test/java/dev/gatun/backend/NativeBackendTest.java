@@ -316,6 +316,27 @@ class NativeBackendTest {
             assertClose(dtype, elementwise(av.length, i -> activate(act, av[i])), dst,
                     "activation " + act);
         }
+        // the negative tails, where 1 + erf(x) cancels: each value to its relative tolerance
+        float[] tail = new float[300];
+        for (int i = 0; i < tail.length; i++) {
+            tail[i] = -9f + 8.5f * i / tail.length;
+        }
+        Tensor t = Tensor.fromFloats(scope, dtype, tail, tail.length);
+        float[] tv = t.toFloatArray();
+        Tensor tOut = Tensor.allocate(scope, dtype, tail.length);
+        for (Activation act : Activation.values()) {
+            backend.activation(act, t, tOut);
+            float[] got = tOut.toFloatArray();
+            for (int i = 0; i < tail.length; i++) {
+                double expected = activate(act, tv[i]);
+                // F16 flushes what is below its smallest subnormal, 2^-24
+                double floor = dtype == DType.F16 ? 0x1p-24 : 0;
+                assertEquals(expected, got[i], Math.max(Math.abs(expected) * tolerance(dtype)
+                                * 4, floor),
+                        "seed " + seed + ": " + act + " " + dtype + " at x=" + tv[i]);
+            }
+        }
+
         backend.activation(Activation.GELU_ERF, a, a); // in place
         assertClose(dtype, elementwise(av.length, i -> activate(Activation.GELU_ERF, av[i])),
                 a, "activation in place");
@@ -701,34 +722,39 @@ class NativeBackendTest {
     static double activate(Activation act, double x) {
         return switch (act) {
             case NONE -> x;
-            case GELU_ERF -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
-            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI)
+            case GELU_ERF -> 0.5 * x * erfc(-x / Math.sqrt(2));
+            // 1 + tanh(u) = 2 sigmoid(2u), which does not cancel for u << 0
+            case GELU_TANH -> x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI)
                     * (x + 0.044715 * x * x * x)));
             case SILU -> x / (1 + Math.exp(-x));
         };
     }
 
-    /** erf by its Taylor series (|x| < 3) or continued fraction tail, to ~1e-15. */
-    static double erf(double x) {
-        double ax = Math.abs(x);
-        if (ax < 3) {
-            double term = ax, sum = ax;
-            for (int n = 1; n < 100; n++) {
-                term *= -ax * ax / n;
+    /**
+     * erfc = 1 - erf, without cancellation: 1 - (Taylor series of erf) for 0 <= x < 3, the
+     * continued fraction of erfc beyond, 2 - erfc(-x) below 0; relative error ~1e-13.
+     */
+    static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 3) {
+            double term = x, sum = x;
+            for (int n = 1; n < 200; n++) {
+                term *= -x * x / n;
                 double add = term / (2 * n + 1);
                 sum += add;
                 if (Math.abs(add) < 1e-17) {
                     break;
                 }
             }
-            return Math.copySign(2 / Math.sqrt(Math.PI) * sum, x);
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
         }
-        // erfc(x) = exp(-x^2) / sqrt(pi) * 1 / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...))))
-        double f = ax;
+        // erfc(x) = exp(-x^2) / sqrt(pi) / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...))))
+        double f = x;
         for (int n = 60; n >= 1; n--) {
-            f = ax + (n / 2.0) / f;
+            f = x + (n / 2.0) / f;
         }
-        double erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-        return Math.copySign(1 - erfc, x);
+        return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
 }
