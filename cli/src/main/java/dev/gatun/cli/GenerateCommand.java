@@ -1,9 +1,7 @@
 package dev.gatun.cli;
 
 import dev.gatun.Backend;
-import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
-import dev.gatun.Tensor;
 import dev.gatun.io.HfConfig;
 import dev.gatun.io.HfLlamaWeights;
 import dev.gatun.io.Llama2cCheckpoint;
@@ -17,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -210,14 +206,6 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + " holds a '" + c.modelType()
                     + "' model; generate needs a llama one");
         }
-        LlamaConfig config = new LlamaConfig(c.hiddenSize(), c.intermediateSize(),
-                c.numHiddenLayers(), c.numAttentionHeads(), c.kvHeads(), c.vocabSize(),
-                c.maxPositionEmbeddings(), (float) c.normEps(), c.ropeTheta().floatValue());
-        Map<String, Tensor> map = new HashMap<>();
-        for (String name : weights.names()) {
-            map.put(name, weights.get(name));
-        }
-        RopeStyle style = weights.ropeStyle();
-        return new Loaded(LlamaModel.fromWeights(map, config, style), format, stop);
+        return new Loaded(LlamaModel.load(weights), format, stop);
     }
 }
