@@ -41,9 +41,10 @@ import picocli.CommandLine.Spec;
  * stops, the first {@code eos_token_id} for Hugging Face folders.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate text (or token ids) from a Llama-architecture model.",
-                "Prints the prompt and the generated text, or with --tokens (or without a",
-                "tokenizer) the token ids after BOS, space-separated on one line."})
+        description = "Generate text (or token ids) from a Llama-architecture model. "
+                + "Prints the prompt and the generated text, or with --tokens (or "
+                + "without a tokenizer) the token ids after BOS, space-separated on "
+                + "one line.")
 final class GenerateCommand implements Callable<Integer> {
     private static final int DEFAULT_STEPS = 256;
 
@@ -62,13 +63,14 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizerFile;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
-            description = {"The text to continue. Without --tokenizer: token ids separated by",
-                    "spaces. BOS is always prepended. Default: empty (BOS alone)."})
+            description = "The text to continue. Without --tokenizer: token ids "
+                    + "separated by spaces. BOS is always prepended. Default: empty "
+                    + "(BOS alone).")
     String prompt;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = {"New tokens to generate, at most the context minus the prompt.",
-                    "Default: " + DEFAULT_STEPS + ", or what the context leaves."})
+            description = "New tokens to generate, at most the context minus the prompt. "
+                    + "Default: " + DEFAULT_STEPS + ", or what the context leaves.")
     Integer steps;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
