@@ -61,7 +61,10 @@ public final class Ops {
         return scope;
     }
 
-    /** The result of {@link #attentionWithWeights}: output [B, H, Tq, D], weights [B, H, Tq, Tk]. */
+    /**
+     * The result of {@link #attentionWithWeights}: output [B, H, Tq, D], weights
+     * [B, H, Tq, Tk].
+     */
     public record AttentionResult(Tensor output, Tensor weights) {}
 
     // ---- matrix products ------------------------------------------------------------------
@@ -113,11 +116,12 @@ public final class Ops {
         if (b.rank() == 2) {
             // one shared matrix: a's leading dims fold into M when its rows allow it
             Tensor a3 = fold(op, "a", a, true);
-            return product(a3, shared(op, "b", b), null, Activation.NONE, null, outShape);
+            return product(op, a3, shared(op, "b", b), null, Activation.NONE, null,
+                    outShape);
         }
         Tensor a3 = Checks.batched(op, "a", a, scope);
         Tensor w3 = Checks.batched(op, "b", b, scope);
-        return product(a3, w3, null, Activation.NONE, null, outShape);
+        return product(op, a3, w3, null, Activation.NONE, null, outShape);
     }
 
     /**
@@ -191,7 +195,7 @@ public final class Ops {
             r3 = fold(op, "residual", residual.rank() == 1 ? residual.unsqueeze(0) : residual,
                     false);
         }
-        return product(a3, shared(op, "w", w), bias, act, r3, outShape);
+        return product(op, a3, shared(op, "w", w), bias, act, r3, outShape);
     }
 
     /**
@@ -216,7 +220,7 @@ public final class Ops {
         return Checks.view(copy, new long[] {1, rows, k}, new long[] {0, k, 1});
     }
 
-    /** A [K, N] matrix as the view [1, K, N] with batch stride 0, copied if neither stride is 1. */
+    /** A [K, N] matrix as the view [1, K, N], batch stride 0; copied if no stride is 1. */
     private Tensor shared(String op, String name, Tensor w) {
         Tensor w3 = Checks.batched(op, name, w.unsqueeze(0), scope);
         return Checks.view(w3, w3.shape(), new long[] {0, w3.stride(1), w3.stride(2)});
@@ -226,8 +230,8 @@ public final class Ops {
      * Runs {@link Backend#matmul} on validated 3-D views: a3 [batch, M, K], w3 [batch, K, N]
      * (batch stride 0 when shared), r3 [batch, M, N] or null; the result has outShape.
      */
-    private Tensor product(Tensor a3, Tensor w3, Tensor bias, Activation act, Tensor r3,
-                           long[] outShape) {
+    private Tensor product(String op, Tensor a3, Tensor w3, Tensor bias, Activation act,
+                           Tensor r3, long[] outShape) {
         Tensor out = backend.allocate(scope, a3.dtype(), outShape);
         if (out.numel() == 0) {
             return out;
@@ -235,7 +239,7 @@ public final class Ops {
         long batch = a3.dim(0);
         long m = a3.dim(1);
         long n = w3.dim(2);
-        Tensor biasC = bias == null ? null : Checks.contiguous("linear", "bias", bias, scope);
+        Tensor biasC = bias == null ? null : Checks.contiguous(op, "bias", bias, scope);
         Tensor d3 = Checks.view(out, new long[] {batch, m, n}, new long[] {m * n, n, 1});
         backend.matmul(a3, w3, biasC, act, r3, d3);
         return out;
@@ -526,11 +530,14 @@ public final class Ops {
         Checks.floating(op, "q", q);
         Checks.sameDType(op, "q", q, "k", k);
         Checks.sameDType(op, "q", q, "v", v);
-        for (Tensor t : new Tensor[] {q, k, v, mask, keyLengths}) {
-            if (t != null) {
-                Checks.device(op, t == q ? "q" : t == k ? "k" : t == v ? "v"
-                        : t == mask ? "mask" : "keyLengths", t, backend);
-            }
+        Checks.device(op, "q", q, backend);
+        Checks.device(op, "k", k, backend);
+        Checks.device(op, "v", v, backend);
+        if (mask != null) {
+            Checks.device(op, "mask", mask, backend);
+        }
+        if (keyLengths != null) {
+            Checks.device(op, "keyLengths", keyLengths, backend);
         }
         Checks.rank(op, "q", q, 4, BHTD);
         Checks.rank(op, "k", k, 4, BHKV);
@@ -753,10 +760,9 @@ public final class Ops {
         Checks.tensor(op, "x", x);
         Checks.device(op, "x", x, backend);
         if (x.device() != Device.CPU) {
+            // a device tensor is copied by the backend's convert: contiguous, floating
             Checks.floating(op, "x", x);
-            if (!x.isContiguous()) {
-                Checks.contiguous(op, "x", x, scope);
-            }
+            Checks.contiguous(op, "x", x, scope);
         }
         Checks.scopeOpen(op, scope);
 

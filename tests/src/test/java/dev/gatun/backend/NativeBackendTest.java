@@ -430,6 +430,29 @@ class NativeBackendTest {
         assertClose(DType.F32, expected[1], weights, "attention weights");
     }
 
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void attentionSplitsLongQueriesAndKeysIntoBlocks(DType dtype) {
+        // {B, H, Hkv, Tq, Tk, D, causal}: one head group cut into query blocks; keys long
+        // enough to cut Tq into several blocks of scratch; more queries than keys, so that
+        // the first causal rows see no key at all
+        int[][] shapes = {{1, 2, 1, 37, 37, 64, 1}, {1, 2, 1, 60, 5000, 32, 0},
+                          {2, 3, 3, 9, 4, 16, 1}};
+        for (int[] sh : shapes) {
+            int b = sh[0], h = sh[1], hkv = sh[2], tq = sh[3], tk = sh[4], d = sh[5];
+            boolean causal = sh[6] == 1;
+            Tensor q = random(dtype, b, h, tq, d);
+            Tensor k = random(dtype, b, hkv, tk, d);
+            Tensor v = random(dtype, b, hkv, tk, d);
+            // dst as a view of [B, Tq, H, D]: written straight into the model's layout
+            Tensor dst = Tensor.allocate(scope, dtype, b, tq, h, d).permute(0, 2, 1, 3);
+            float scale = (float) (1 / Math.sqrt(d));
+            backend.attention(q, k, v, scale, causal, null, null, dst, null);
+            assertClose(dtype, attentionReference(q, k, v, scale, causal, null, null)[0], dst,
+                    "attention " + java.util.Arrays.toString(sh));
+        }
+    }
+
     @Test
     void attentionWithEveryKeyMaskedOutputsZeros() {
         int b = 2, h = 2, tq = 3, tk = 5, d = 16;

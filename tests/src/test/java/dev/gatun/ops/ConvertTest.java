@@ -84,7 +84,7 @@ class ConvertTest {
         };
     }
 
-    /** Chooses the nearer of the two bf16 values around f, the one with an even last bit on a tie. */
+    /** The nearer of the two bf16 values around f; on a tie, the one whose last bit is 0. */
     private static float roundBf16(float f) {
         if (Float.isNaN(f) || Float.isInfinite(f)) {
             return f;

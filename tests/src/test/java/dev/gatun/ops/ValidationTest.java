@@ -47,7 +47,8 @@ class ValidationTest {
     /** A CPU backend whose compute methods record the call and fail. */
     private Backend refusingBackend() {
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                new Class<?>[] {Backend.class}, (proxy, method, args) -> switch (method.getName()) {
+                new Class<?>[] {Backend.class},
+                (proxy, method, args) -> switch (method.getName()) {
                     case "name" -> "refusing";
                     case "device" -> Device.CPU;
                     case "allocate" -> Tensor.allocate((Scope) args[0], (DType) args[1],
