@@ -1,0 +1,180 @@
+package dev.gatun.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code gatun} command: embeds text, converts models and generates text on a Gatun
+ * backend.
+ *
+ * <pre>{@code
+ * ./gatun embed "The cat sits on the mat." "A feline rests on a rug."
+ * ./gatun embed --similarity --backend java "a" "b" "c"
+ * ./gatun convert model.onnx out-dir
+ * ./gatun generate --checkpoint stories260K.bin --steps 64 --tokens
+ * ./gatun backends
+ * }</pre>
+ *
+ * <p>Results go to standard output; each command also prints one summary line to standard
+ * error. Exit status: 0 on success, 2 for bad input (an unknown option, a bad number, a
+ * missing or corrupt file, a backend that cannot run here) with one line naming the problem,
+ * 1 when Gatun itself fails. {@code --verbose} adds the stack trace and info logging.
+ */
+@Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
+        description = "Transformer inference on native kernels called through FFM.",
+        subcommands = {EmbedCommand.class, ConvertCommand.class, GenerateCommand.class,
+                BackendsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit status when the command did its work. */
+    public static final int OK = 0;
+    /** Exit status when Gatun failed on valid input (a bug or a native failure). */
+    public static final int FAILED = 1;
+    /** Exit status for bad input: options, numbers, files, an unusable backend. */
+    public static final int BAD_INPUT = 2;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Print stack traces and info-level logs.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(),
+                "missing command: one of embed, convert, generate, backends, help");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs the command line {@code args}, writing results to {@code out} and the summary and
+     * errors to {@code err}, and returns the exit status (nothing calls System.exit).
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        configureLogging(err, verbose);
+        PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(outWriter);
+        cmd.setErr(errWriter);
+        cmd.setParameterExceptionHandler((e, ignored) -> {
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            errWriter.println(name + ": " + oneLine(e.getMessage()) + " (see '" + name
+                    + " --help')");
+            if (verbose) {
+                e.printStackTrace(errWriter);
+            }
+            return BAD_INPUT;
+        });
+        cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
+            String name = failed.getCommandSpec().qualifiedName();
+            boolean bad = isBadInput(e);
+            String message = bad
+                    ? oneLine(e.getMessage())
+                    : "failed: " + e.getClass().getName() + ": " + oneLine(e.getMessage())
+                            + (verbose || verboseIn(parsed) ? "" : " (--verbose for details)");
+            errWriter.println(name + ": " + message);
+            if (verbose || verboseIn(parsed)) {
+                e.printStackTrace(errWriter);
+            }
+            return bad ? BAD_INPUT : FAILED;
+        });
+        int status = cmd.execute(args);
+        outWriter.flush();
+        errWriter.flush();
+        return status;
+    }
+
+    /**
+     * Whether {@code e} comes from the input rather than from Gatun: a bad argument, a
+     * missing, unreadable or corrupt file, or a backend that cannot run here.
+     */
+    static boolean isBadInput(Throwable e) {
+        return e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException
+                || e instanceof IOException
+                || e instanceof UncheckedIOException
+                || e.getClass().getSimpleName().equals("ModelFormatException");
+    }
+
+    /** The message on one line; the exception's class name when it has none. */
+    static String oneLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "(no message)";
+        }
+        return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    private static boolean verboseIn(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sends java.util.logging (Gatun's System.Logger and, through SLF4J, DJL) to {@code err}
+     * as one line per record: warnings only, or everything from INFO up when verbose.
+     */
+    private static void configureLogging(PrintStream err, boolean verbose) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        Formatter oneLinePerRecord = new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                String line = "gatun: " + r.getLevel().getName().toLowerCase(Locale.ROOT)
+                        + ": " + oneLine(formatMessage(r)) + System.lineSeparator();
+                if (r.getThrown() != null && verbose) {
+                    StringWriter trace = new StringWriter();
+                    r.getThrown().printStackTrace(new PrintWriter(trace));
+                    line += trace;
+                }
+                return line;
+            }
+        };
+        Handler handler = new StreamHandler(err, oneLinePerRecord) {
+            @Override
+            public synchronized void publish(LogRecord r) {
+                super.publish(r);
+                flush();
+            }
+
+            @Override
+            public synchronized void close() {
+                flush(); // the stream is the caller's: never close it
+            }
+        };
+        Level level = verbose ? Level.INFO : Level.WARNING;
+        handler.setLevel(level);
+        root.setLevel(level);
+        root.addHandler(handler);
+    }
+}

@@ -1,0 +1,262 @@
+package dev.gatun.models.bert;
+
+import dev.gatun.Backend;
+import dev.gatun.Device;
+import dev.gatun.Ops;
+import dev.gatun.Scope;
+import dev.gatun.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns sentences into unit-length vectors: tokenizer, {@link BertModel}, mean pooling over
+ * the real (non-padding) tokens, then L2 normalisation, as sentence-transformers does for
+ * all-MiniLM-L6-v2.
+ *
+ * <pre>{@code
+ * try (SentenceEmbedder embedder = MiniLm.load(Backends.defaultBackend())) {
+ *     float[][] e = embedder.embed(List.of("The cat sits.", "A feline rests."));
+ *     float cosine = 0;                                   // unit vectors: cosine = dot
+ *     for (int i = 0; i < e[0].length; i++) cosine += e[0][i] * e[1][i];
+ * }
+ * }</pre>
+ *
+ * <p>Batching: texts are sorted by token count and run in batches of similar length (at most
+ * {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens per batch), each
+ * right-padded to its longest sequence. The attention hides the padding, so a text's
+ * embedding does not depend on the texts batched with it (up to float rounding in the
+ * kernels, far below 1e-5).
+ *
+ * <p>Truncation: each text is cut to {@link #maxTokens()} tokens, [CLS] and [SEP]
+ * included; {@link Result#truncated()} counts the texts that were cut. The default,
+ * {@value #DEFAULT_MAX_TOKENS}, is what sentence-transformers uses for all-MiniLM-L6-v2
+ * ({@code max_seq_length} 256), so embeddings of texts up to 256 tokens match that library;
+ * the {@code tokenizer.json} shipped with the ONNX export says 128 (the length the model was
+ * fine-tuned on), which would silently cut the second half of longer texts. Any value up to
+ * the model's position limit (512 for BERT models) is accepted.
+ *
+ * <p>Thread safety: {@link #embed} may be called from several threads at once; each call
+ * works in its own {@link Scope}. Closing while calls run is the caller's error: they fail
+ * with {@link IllegalStateException}.
+ *
+ * <p>Limitation: the hidden states are read back with {@link Tensor#toFloatArray()}, so the
+ * backend must compute in host memory (native, java); a device backend is rejected when the
+ * embedder is built.
+ */
+public final class SentenceEmbedder implements AutoCloseable {
+    /** The default truncation length, special tokens included (see the class notes). */
+    public static final int DEFAULT_MAX_TOKENS = 256;
+    /** The most sequences one forward pass runs. */
+    public static final int MAX_BATCH = 32;
+    /** The most padded tokens (B·T) one forward pass runs, bounding memory for long texts. */
+    public static final int MAX_BATCH_TOKENS = 8192;
+
+    private final BertTokenizer tokenizer;
+    private final BertModel model;
+    private final Backend backend;
+    private final String name;
+    private final AutoCloseable weights;
+
+    /**
+     * The embeddings of a list of texts, in input order.
+     *
+     * @param embeddings [n][C] unit vectors
+     * @param tokens     [n]: each text's token count after truncation, [CLS] and [SEP]
+     *                   included
+     * @param truncated  how many texts were longer than {@link #maxTokens()} and were cut
+     */
+    public record Result(float[][] embeddings, int[] tokens, int truncated) {
+        /** The sum of {@link #tokens()}. */
+        public long totalTokens() {
+            return Arrays.stream(tokens).asLongStream().sum();
+        }
+    }
+
+    /**
+     * An embedder over a tokenizer and a model, run on {@code backend}.
+     *
+     * @param name    names the model in messages and summaries
+     * @param weights closed with this embedder (the scope holding the model's weights), or
+     *                null when the caller owns them
+     * @throws IllegalArgumentException if the tokenizer's maxTokens exceeds the model's
+     *     position limit, or the backend does not compute in host memory
+     */
+    public SentenceEmbedder(BertTokenizer tokenizer, BertModel model, Backend backend,
+                            String name, AutoCloseable weights) {
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.model = Objects.requireNonNull(model, "model");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.name = Objects.requireNonNull(name, "name");
+        this.weights = weights;
+        checkMaxTokens(tokenizer.maxTokens(), model.config());
+        if (backend.device() != Device.CPU) {
+            throw new IllegalArgumentException("SentenceEmbedder: backend '" + backend.name()
+                    + "' computes on " + backend.device() + "; embeddings are pooled in host"
+                    + " memory, use a CPU backend (native or java)");
+        }
+    }
+
+    /**
+     * Checks a truncation length against a model before anything is loaded.
+     *
+     * @throws IllegalArgumentException unless 2 <= maxTokens <= the model's position limit
+     */
+    public static void checkMaxTokens(int maxTokens, BertConfig config) {
+        if (maxTokens < 2 || maxTokens > config.maxPositions()) {
+            throw new IllegalArgumentException("maxTokens must be in [2, "
+                    + config.maxPositions() + "] (the model's position limit,"
+                    + " max_position_embeddings), got " + maxTokens);
+        }
+    }
+
+    /** The model's name, for messages and summaries. */
+    public String name() {
+        return name;
+    }
+
+    /** The backend the model runs on. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** C, the length of each embedding (384 for all-MiniLM-L6-v2). */
+    public int dimension() {
+        return model.config().hidden();
+    }
+
+    /** The truncation length, special tokens included. */
+    public int maxTokens() {
+        return tokenizer.maxTokens();
+    }
+
+    /** The model this embedder runs. */
+    public BertModel model() {
+        return model;
+    }
+
+    /** The tokenizer this embedder uses. */
+    public BertTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * Embeds {@code texts}: one unit vector [C] per text, in order.
+     *
+     * @throws NullPointerException if the list or a text is null
+     * @throws IllegalStateException if this embedder is closed
+     */
+    public float[][] embed(List<String> texts) {
+        return embedAll(texts).embeddings();
+    }
+
+    /** Embeds one text; see {@link #embed(List)}. */
+    public float[] embed(String text) {
+        return embed(List.of(text))[0];
+    }
+
+    /**
+     * Embeds {@code texts} and reports token counts and truncation; see {@link #embed(List)}.
+     */
+    public Result embedAll(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        int n = texts.size();
+        int[][] ids = new int[n][];
+        int truncated = 0;
+        for (int i = 0; i < n; i++) {
+            String text = texts.get(i);
+            if (text == null) {
+                throw new NullPointerException("SentenceEmbedder.embed: text " + i
+                        + " is null");
+            }
+            BertTokenizer.Tokens t = tokenizer.encode(text);
+            ids[i] = t.ids();
+            truncated += t.truncated() ? 1 : 0;
+        }
+
+        // longest first, so each batch pads little and the first one shows the peak memory
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids[i].length).reversed());
+
+        float[][] out = new float[n][];
+        int start = 0;
+        while (start < n) {
+            int t = ids[order[start]].length;
+            int b = Math.min(Math.min(MAX_BATCH, Math.max(1, MAX_BATCH_TOKENS / t)), n - start);
+            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(start, start + b));
+            float[][] pooled = embedBatch(batch.stream().map(i -> ids[i]).toList(), t);
+            for (int j = 0; j < b; j++) {
+                out[batch.get(j)] = pooled[j];
+            }
+            start += b;
+        }
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = ids[i].length;
+        }
+        return new Result(out, tokens, truncated);
+    }
+
+    /** Runs one right-padded batch of B sequences of at most T tokens; returns [B][C]. */
+    private float[][] embedBatch(List<int[]> sequences, int t) {
+        int b = sequences.size();
+        int c = dimension();
+        int[] flat = new int[b * t]; // padding: ID 0, never seen by a real token
+        int[] lengths = new int[b];
+        for (int i = 0; i < b; i++) {
+            int[] s = sequences.get(i);
+            System.arraycopy(s, 0, flat, i * t, s.length);
+            lengths[i] = s.length;
+        }
+        float[] hidden;
+        try (Scope scope = Scope.open()) {
+            Ops ops = new Ops(backend, scope);
+            Tensor ids = Tensor.fromInts(scope, flat, b, t);
+            Tensor len = Tensor.fromInts(scope, lengths, b);
+            hidden = model.forward(ops, ids, len).toFloatArray(); // [B, T, C]
+        }
+
+        // mean over the real tokens, then L2 normalise (in double; eps as torch's normalize)
+        float[][] pooled = new float[b][c];
+        double[] sum = new double[c];
+        for (int i = 0; i < b; i++) {
+            Arrays.fill(sum, 0);
+            for (int p = 0; p < lengths[i]; p++) {
+                int row = (i * t + p) * c;
+                for (int k = 0; k < c; k++) {
+                    sum[k] += hidden[row + k];
+                }
+            }
+            double norm = 0;
+            for (int k = 0; k < c; k++) {
+                sum[k] /= lengths[i];
+                norm += sum[k] * sum[k];
+            }
+            double scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+            for (int k = 0; k < c; k++) {
+                pooled[i][k] = (float) (sum[k] * scale);
+            }
+        }
+        return pooled;
+    }
+
+    /** Frees the tokenizer and, when this embedder owns them, the model's weights. */
+    @Override
+    public void close() {
+        tokenizer.close();
+        if (weights != null) {
+            try {
+                weights.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("SentenceEmbedder.close: " + e.getMessage(), e);
+            }
+        }
+    }
+}
