@@ -1,15 +1,17 @@
 // gatun_layer_norm and gatun_rms_norm over oneDNN's layer normalization primitive (RMSNorm
 // through its rms_norm flag), with the residual add fused into a loop in front of it:
 //
-//   no residual, no sum_dst, dtype native to oneDNN: one primitive, src -> dst.
+//   dense rows (ld = C), no residual, no sum_dst, dtype native to oneDNN: one primitive.
 //   otherwise, per block of rows:
-//     1. x = src + residual, in fp32 scratch (the unrounded sum is what gets normalised);
+//     1. x = src + residual, in dense fp32 scratch (the unrounded sum is what is normalised);
 //     2. sum_dst = x, rounded to dtype;
-//     3. dst = norm(x): the primitive reads f32 and writes dtype (F16 where oneDNN lacks it,
-//        i.e. without AVX512-FP16: it writes f32 scratch, converted after).
-// oneDNN takes the mean first and the variance from centred values, E[(x - mean)^2], in fp32.
-// Blocks bound the scratch to 1 MiB per thread; a block size and the last block's size are
-// two cached primitives.
+//     3. dst = norm(x): the primitive reads f32 and writes dst's dtype straight into dense
+//        dst rows; into f32 scratch, then copied, where dst rows are strided (ld > C) or
+//        oneDNN lacks the dtype (F16 without AVX512-FP16).
+// oneDNN 3.13's layer norm kernel (jit:uni) ignores row strides (it reads and writes rows
+// as if ld = C), hence dense memory only. It takes the mean first and the variance from
+// centred values, E[(x - mean)^2], in fp32. Blocks bound the scratch to 1 MiB per thread; a
+// block size and the last block's size are two cached primitives.
 #include <algorithm>
 
 #include "primitive_cache.hpp"
@@ -99,7 +101,8 @@ void norm(NormArgs a) {
         a.src_ld = a.dst_ld = a.residual_ld = a.sum_ld = a.c;
     }
     bool native = compute_dtype(a.dtype) == a.dtype;
-    if (native && a.residual == nullptr && a.sum_dst == nullptr) {
+    bool dense = a.src_ld == a.c && a.dst_ld == a.c;
+    if (native && dense && a.residual == nullptr && a.sum_dst == nullptr) {
         auto p = norm_primitive(a, a.rows, a.dtype, a.src_ld, a.dtype, a.dst_ld);
         run_norm(*p, a, a.src, a.dst);
         return;
@@ -107,7 +110,8 @@ void norm(NormArgs a) {
 
     int64_t block = std::max<int64_t>(1, std::min(a.rows, kScratchFloats / a.c));
     float *x = thread_scratch<float>(kScratchA, static_cast<size_t>(block * a.c));
-    float *y = native ? nullptr : thread_scratch<float>(kScratchB, block * a.c);
+    bool direct = native && a.dst_ld == a.c;  // step 3 writes dst itself
+    float *y = direct ? nullptr : thread_scratch<float>(kScratchB, block * a.c);
     for (int64_t r0 = 0; r0 < a.rows; r0 += block) {
         int64_t rows = std::min(block, a.rows - r0);
         with_dtype(a.dtype, [&](auto tag) {
@@ -133,8 +137,8 @@ void norm(NormArgs a) {
 
         // 3. dst = norm(x)
         void *dst = at(a.dst, r0 * a.dst_ld, a.dtype);
-        if (native) {
-            auto p = norm_primitive(a, rows, GATUN_F32, a.c, a.dtype, a.dst_ld);
+        if (direct) {
+            auto p = norm_primitive(a, rows, GATUN_F32, a.c, a.dtype, a.c);
             run_norm(*p, a, x, dst);
         } else {
             auto p = norm_primitive(a, rows, GATUN_F32, a.c, GATUN_F32, a.c);

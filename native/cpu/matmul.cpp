@@ -3,11 +3,14 @@
 //
 // oneDNN 3.13's fast (brgemm) kernels take a and w in any strides with one inner stride 1
 // and dst row-major with any row stride, but fall back to the reference kernel (about 100x
-// slower) for a stride 0 anywhere, a non-dense residual, a dst with last stride != 1, and
-// reject a broadcast a with a batched dst. So, before oneDNN sees them:
+// slower) for a stride 0 anywhere, a non-dense residual, a dst with last stride != 1 or a
+// residual with a strided dst; they add a batch-broadcast residual into a dst with row
+// stride > N at wrong offsets; and oneDNN rejects a broadcast a with a batched dst. So,
+// before oneDNN sees them:
 //   1. a size-1 dimension gets a dense stride and a stride-0 batch becomes batch 1;
 //   2. a residual that is not dense [B, M, N] or [1, M, N] is copied dense first;
-//   3. a dst whose last stride is not 1 is computed dense, then copied out;
+//   3. a dst whose last stride is not 1, or that is not dense while a residual is fused, is
+//      computed dense, then copied out;
 //   4. a broadcast a (batch stride 0) runs one batch-1 primitive per batch.
 // F16 where oneDNN has no f16 matmul (CPUs without AVX512-FP16) converts a, w, bias and the
 // residual to f32, multiplies in f32 and converts the result: correct, but it costs a copy of
@@ -129,11 +132,15 @@ void matmul_native(int32_t dtype, const Operands &o) {
         }
     }
 
-    // 3. dst: written in place when row-major, else through a dense copy
+    // 3. dst: written in place when row-major (dense if a residual is fused), else through
+    //    a dense copy
     void *out = o.dst;
     const int64_t *out_strides = o.ds;
     std::unique_ptr<Buffer> out_copy;
-    if (o.n > 1 && o.ds[2] != 1) {
+    bool row_major = o.n == 1 || o.ds[2] == 1;
+    bool dst_dense = row_major && (o.m == 1 || o.ds[1] == o.n) &&
+                     (o.batch == 1 || o.ds[0] == o.m * o.n);
+    if (!row_major || (residual != nullptr && !dst_dense)) {
         out_copy = std::make_unique<Buffer>(dst_bytes);
         out = out_copy->as<void>();
         out_strides = dense;

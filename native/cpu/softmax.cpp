@@ -1,8 +1,10 @@
 // gatun_softmax: dst = softmax(scale * src + mask) over rows, on oneDNN's softmax primitive
 // (softmax_accurate: exp(x - max) / sum, in fp32). Per block of rows:
 //   1. x = scale * src + mask into fp32 scratch, noting rows whose every entry is -inf;
-//   2. the primitive normalises x into dst (f32 -> dtype; for F16 without oneDNN support,
-//      into x itself, then converted);
+//   2. the primitive normalises x straight into dense dst rows (f32 -> dtype); into x
+//      itself, then copied, where dst rows are strided (dst_ld > cols: oneDNN 3.13 has only
+//      its slow reference kernel for those) or oneDNN lacks the dtype (F16 without
+//      AVX512-FP16);
 //   3. the noted rows, which oneDNN fills with NaN (exp(-inf - -inf)), become zeros.
 // Blocks bound the scratch to 1 MiB per thread.
 #include "softmax.hpp"
@@ -96,8 +98,8 @@ gatun_status gatun_softmax(int32_t dtype, int64_t rows, int64_t cols, const void
 
             // 2. and 3. dst = softmax(x), fully masked rows zero
             void *d = at(dst, r0 * dst_ld, dtype);
-            if (native) {
-                softmax_rows(n, cols, x, masked, dtype, d, dst_ld);
+            if (native && dst_ld == cols) {
+                softmax_rows(n, cols, x, masked, dtype, d, cols);
             } else {
                 softmax_rows(n, cols, x, masked, GATUN_F32, x, cols);
                 const int64_t dims[2] = {n, cols};

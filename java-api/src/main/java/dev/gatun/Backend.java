@@ -21,6 +21,17 @@ public interface Backend {
     Device device();
 
     /**
+     * Allocates a zero-filled, contiguous tensor on {@link #device()}, owned by {@code scope}.
+     * {@link Ops} allocates every result through this method. The default allocates host
+     * memory, which is right for backends whose device is {@link Device#CPU}.
+     *
+     * @throws IllegalStateException if the scope is closed
+     */
+    default Tensor allocate(Scope scope, DType dtype, long... shape) {
+        return Tensor.allocate(scope, dtype, shape);
+    }
+
+    /**
      * {@code dst = act(a x w + bias) + residual}, batched.
      *
      * @param a        [batch, M, K], any strides with one inner stride 1

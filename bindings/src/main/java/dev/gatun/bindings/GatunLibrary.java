@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.jar.JarEntry;
+import java.util.stream.Stream;
 
 /**
  * Finds and loads {@code libgatun.so}, the CPU backend, once per class loader.
@@ -163,17 +164,19 @@ public final class GatunLibrary {
         if (!Files.isReadable(cpuinfo)) {
             return null; // cannot tell: let the load try
         }
-        for (String line : Files.readAllLines(cpuinfo, StandardCharsets.ISO_8859_1)) {
-            if (line.startsWith("flags")) {
-                Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).trim()
-                        .split("\\s+"));
-                List<String> missing = CPU_FLAGS.stream().filter(f -> !have.contains(f))
-                        .sorted().toList();
-                return missing.isEmpty() ? null : "this CPU lacks " + missing
-                        + ", which the library needs (x86-64-v3: Haswell, Zen 1 or newer)";
-            }
+        Optional<String> flags;
+        try (Stream<String> lines = Files.lines(cpuinfo, StandardCharsets.ISO_8859_1)) {
+            flags = lines.filter(l -> l.startsWith("flags")).findFirst();
         }
-        return null;
+        if (flags.isEmpty()) {
+            return null;
+        }
+        String line = flags.get();
+        Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+        List<String> missing = CPU_FLAGS.stream().filter(f -> !have.contains(f)).sorted()
+                .toList();
+        return missing.isEmpty() ? null : "this CPU lacks " + missing
+                + ", which the library needs (x86-64-v3: Haswell, Zen 1 or newer)";
     }
 
     /** The path of libgatun.so to load, or null; every place looked at goes into tried. */

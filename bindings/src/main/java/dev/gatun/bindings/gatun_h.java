@@ -21,8 +21,10 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>This layer checks nothing and throws nothing of its own: it is what the typed API in
  * {@code dev.gatun.backend.NativeBackend} wraps, and what nothing else should call. The
- * library is loaded by {@link GatunLibrary} when the first function is linked; a function
- * whose library cannot be loaded fails with {@link IllegalStateException} saying why.
+ * library is loaded by {@link GatunLibrary} when the first function is linked. Where it
+ * cannot be loaded, the first call of each function throws {@link ExceptionInInitializerError}
+ * caused by an {@link IllegalStateException} saying why (later calls, NoClassDefFoundError):
+ * check {@link GatunLibrary#failure()} before calling.
  *
  * <p>Short calls that never call back into Java (library queries and the elementwise, convert,
  * embedding and rope kernels) are linked with {@link Linker.Option#critical(boolean)

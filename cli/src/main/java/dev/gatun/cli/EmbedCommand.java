@@ -95,9 +95,10 @@ final class EmbedCommand implements Callable<Integer> {
             String truncated = r.truncated() == 0 ? ""
                     : ", " + r.truncated() + " truncated to " + maxTokens + " tokens";
             spec.commandLine().getErr().printf(
-                    "gatun embed: model %s, backend %s, %d texts, %d tokens%s, %.1f ms"
+                    "gatun embed: model %s, backend %s, %d text%s, %d tokens%s, %.1f ms"
                             + " (%.0f tokens/s, %.1f texts/s; load %.0f ms)%n",
-                    embedder.name(), b.name(), texts.size(), r.totalTokens(), truncated, ms,
+                    embedder.name(), b.name(), texts.size(), texts.size() == 1 ? "" : "s",
+                    r.totalTokens(), truncated, ms,
                     r.totalTokens() / (ms / 1e3), texts.size() / (ms / 1e3),
                     (runStart - loadStart) / 1e6);
         }

@@ -52,6 +52,9 @@ public final class Main implements Runnable {
     /** Exit status for bad input: options, numbers, files, an unusable backend. */
     public static final int BAD_INPUT = 2;
 
+    /** Held so that the level set on it is not lost to garbage collection. */
+    private static final Logger DJL_LOGGER = Logger.getLogger("ai.djl");
+
     @Option(names = "--verbose", scope = ScopeType.INHERIT,
             description = "Print stack traces and info-level logs.")
     boolean verbose;
@@ -176,5 +179,9 @@ public final class Main implements Runnable {
         handler.setLevel(level);
         root.setLevel(level);
         root.addHandler(handler);
+        // DJL warns about its CUDA probe ("Failed to detect GPU count") on machines with a
+        // CUDA runtime but no driver; Gatun uses only its tokenizer, so DJL speaks up for
+        // errors only, unless --verbose
+        DJL_LOGGER.setLevel(verbose ? Level.INFO : Level.SEVERE);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 
 /**
  * Writes a file through a temporary sibling that is moved over the target only once it is
@@ -20,6 +21,8 @@ final class AtomicWrite {
     interface Body {
         void write(FileChannel channel) throws IOException;
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicWrite() {}
 
@@ -34,10 +37,13 @@ final class AtomicWrite {
         Path tmp = null;
         try {
             Files.createDirectories(absolute.getParent());
-            tmp = Files.createTempFile(absolute.getParent(),
-                    "." + absolute.getFileName() + ".", ".tmp");
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            // not Files.createTempFile: its owner-only permissions would stick to the target
+            Path candidate = absolute.resolveSibling("." + absolute.getFileName() + "."
+                    + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            FileChannel channel = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
+            tmp = candidate;
+            try (channel) {
                 body.write(channel);
                 channel.force(true);
             }

@@ -35,11 +35,7 @@ public final class HfBertWeights implements BertWeights {
      * @throws IllegalStateException if {@code scope} is closed
      */
     public static HfBertWeights load(Path dir, Scope scope) {
-        HfFolder folder = HfFolder.open(dir, scope);
-        if (!folder.config.isBert()) {
-            throw new ModelFormatException(dir.resolve(HfFolder.CONFIG), "model_type is \""
-                    + folder.config.modelType() + "\", HfBertWeights reads \"bert\"");
-        }
+        HfFolder folder = HfFolder.open(dir, HfConfig.BERT, "HfBertWeights", scope);
         Map<String, long[]> shapes = BertWeights.expectedShapes(folder.config);
         return new HfBertWeights(folder.config, folder.expect(shapes, "bert."));
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -252,7 +253,9 @@ public record HfConfig(
             throw new ModelFormatException(source, null, "invalid config: "
                     + cause.getMessage(), e);
         } catch (IOException e) {
-            throw new ModelFormatException(source, null, "invalid config: "
+            String field = e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                    ? "field " + m.getPath().getLast().getFieldName() + ": " : "";
+            throw new ModelFormatException(source, null, "invalid config: " + field
                     + Json.originalMessage(e), e);
         }
     }

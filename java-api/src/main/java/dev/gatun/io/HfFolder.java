@@ -30,9 +30,16 @@ final class HfFolder {
         this.fileOf = fileOf;
     }
 
-    /** Reads the config and maps every safetensors file of {@code dir} into {@code scope}. */
-    static HfFolder open(Path dir, Scope scope) {
+    /**
+     * Reads the config, checks that its model_type is {@code modelType}, and maps every
+     * safetensors file of {@code dir} into {@code scope}.
+     */
+    static HfFolder open(Path dir, String modelType, String loader, Scope scope) {
         HfConfig config = HfConfig.read(dir.resolve(CONFIG));
+        if (!config.modelType().equals(modelType)) {
+            throw new ModelFormatException(dir.resolve(CONFIG), "model_type is \""
+                    + config.modelType() + "\", " + loader + " reads \"" + modelType + "\"");
+        }
         Map<String, SafeTensors> fileOf = new HashMap<>();
         Path single = dir.resolve(WEIGHTS);
         Path index = dir.resolve(INDEX);

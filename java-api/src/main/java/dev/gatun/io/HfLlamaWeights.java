@@ -43,12 +43,8 @@ public final class HfLlamaWeights implements LlamaWeights {
      * @throws IllegalStateException if {@code scope} is closed
      */
     public static HfLlamaWeights load(Path dir, Scope scope) {
-        HfFolder folder = HfFolder.open(dir, scope);
+        HfFolder folder = HfFolder.open(dir, HfConfig.LLAMA, "HfLlamaWeights", scope);
         HfConfig config = folder.config;
-        if (!config.isLlama()) {
-            throw new ModelFormatException(dir.resolve(HfFolder.CONFIG), "model_type is \""
-                    + config.modelType() + "\", HfLlamaWeights reads \"llama\"");
-        }
         Map<String, long[]> shapes = LlamaWeights.expectedShapes(config);
         boolean tied = config.tieWordEmbeddings();
         if (tied) {

@@ -440,8 +440,9 @@ public final class OnnxBertImporter {
             if (query == null) {
                 return null;
             }
+            String weight = query.initializer().getName();
             for (NodeProto n : nodes) {
-                if (n.getInputCount() < 2 || !n.getInput(1).equals(query.initializer().getName())) {
+                if (n.getInputCount() < 2 || !n.getInput(1).equals(weight)) {
                     continue;
                 }
                 String q = n.getOutput(0);

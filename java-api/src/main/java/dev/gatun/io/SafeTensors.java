@@ -234,8 +234,8 @@ public final class SafeTensors {
      *
      * @param tensors  host tensors of F32, F16, BF16 or I32, any strides
      * @param metadata written as {@code __metadata__} when not empty
-     * @throws IllegalArgumentException if a name is empty or {@code __metadata__}, or a
-     *     tensor is not in host memory
+     * @throws IllegalArgumentException if a name is empty or {@code __metadata__}, a tensor is
+     *     not in host memory, or a metadata key or value is null
      * @throws IllegalStateException    if a tensor's scope is closed
      * @throws UncheckedIOException     if the file cannot be written
      */
@@ -243,6 +243,12 @@ public final class SafeTensors {
                              Map<String, String> metadata) {
         requireLittleEndianHost();
         Objects.requireNonNull(metadata, "metadata");
+        metadata.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new IllegalArgumentException("SafeTensors.write: metadata keys and values"
+                        + " must not be null, got " + k + " -> " + v + " (" + file + ")");
+            }
+        });
         Map<String, Tensor> sorted = new TreeMap<>(tensors);
         for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
             String name = e.getKey();
@@ -355,7 +361,8 @@ public final class SafeTensors {
         for (Map.Entry<String, JsonNode> kv : node.properties()) {
             if (!kv.getValue().isTextual()) {
                 throw new ModelFormatException(file, METADATA_KEY + " value for key '"
-                        + kv.getKey() + "' must be a string, found " + kv.getValue().getNodeType());
+                        + kv.getKey() + "' must be a string, found "
+                        + kv.getValue().getNodeType());
             }
             out.put(kv.getKey(), kv.getValue().textValue());
         }

@@ -57,18 +57,22 @@ public final class DecoderLayer {
         this.preNorm = preNorm;
     }
 
+    /** The masked self-attention. */
     public MultiHeadAttention selfAttention() {
         return selfAttention;
     }
 
+    /** The cross-attention over the encoder output. */
     public MultiHeadAttention crossAttention() {
         return crossAttention;
     }
 
+    /** The feed-forward block. */
     public FeedForward feedForward() {
         return feedForward;
     }
 
+    /** Whether the norms come before each sub-layer. */
     public boolean isPreNorm() {
         return preNorm;
     }

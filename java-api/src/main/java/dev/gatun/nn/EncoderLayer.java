@@ -59,14 +59,17 @@ public final class EncoderLayer {
         return new EncoderLayer(attention, attentionNorm, feedForward, feedForwardNorm, true);
     }
 
+    /** The self-attention. */
     public MultiHeadAttention attention() {
         return attention;
     }
 
+    /** The feed-forward block. */
     public FeedForward feedForward() {
         return feedForward;
     }
 
+    /** Whether the norms come before each sub-layer. */
     public boolean isPreNorm() {
         return preNorm;
     }

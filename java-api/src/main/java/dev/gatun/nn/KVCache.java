@@ -129,6 +129,7 @@ public final class KVCache {
             return keys.dim(3);
         }
 
+        /** The dtype of the keys and values. */
         public DType dtype() {
             return keys.dtype();
         }

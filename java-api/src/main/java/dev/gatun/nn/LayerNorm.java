@@ -50,6 +50,7 @@ public final class LayerNorm implements Norm {
         return beta;
     }
 
+    /** The epsilon added to the variance. */
     public float eps() {
         return eps;
     }

@@ -137,18 +137,22 @@ public final class MultiHeadAttention {
         return rope;
     }
 
+    /** The query projection, weight [H·D, C]. */
     public Linear query() {
         return query;
     }
 
+    /** The key projection, weight [Hkv·D, Cm]. */
     public Linear key() {
         return key;
     }
 
+    /** The value projection, weight [Hkv·D, Cm]. */
     public Linear value() {
         return value;
     }
 
+    /** The output projection, weight [Cout, H·D]. */
     public Linear output() {
         return output;
     }

@@ -38,6 +38,7 @@ public final class RMSNorm implements Norm {
         return gamma;
     }
 
+    /** The epsilon added to the mean square. */
     public float eps() {
         return eps;
     }

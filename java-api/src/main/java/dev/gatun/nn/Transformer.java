@@ -82,14 +82,17 @@ public final class Transformer {
         return Tensor.fromFloats(scope, dtype, table, maxLength, width);
     }
 
+    /** The encoder stack. */
     public Encoder encoder() {
         return encoder;
     }
 
+    /** The decoder stack. */
     public Decoder decoder() {
         return decoder;
     }
 
+    /** The output projection, weight [Vt, C]. */
     public Linear generator() {
         return generator;
     }

@@ -1,5 +1,7 @@
 package dev.gatun.models.llama;
 
+import dev.gatun.io.HfConfig;
+
 /**
  * The sizes of a Llama model.
  *
@@ -42,6 +44,22 @@ public record LlamaConfig(int dim, int hidden, int layers, int heads, int kvHead
             throw new IllegalArgumentException("LlamaConfig: rmsEps and ropeTheta must be "
                     + "positive, got " + rmsEps + ", " + ropeTheta);
         }
+    }
+
+    /**
+     * The sizes of a Hugging Face Llama config ({@code config.json}, or what
+     * {@link dev.gatun.io.Llama2cCheckpoint} derives from a llama2.c header).
+     *
+     * @throws IllegalArgumentException if {@code hf} is not a Llama config
+     */
+    public static LlamaConfig from(HfConfig hf) {
+        if (!hf.isLlama()) {
+            throw new IllegalArgumentException("LlamaConfig: model_type must be \"llama\", got "
+                    + "\"" + hf.modelType() + "\"");
+        }
+        return new LlamaConfig(hf.hiddenSize(), hf.intermediateSize(), hf.numHiddenLayers(),
+                hf.numAttentionHeads(), hf.kvHeads(), hf.vocabSize(),
+                hf.maxPositionEmbeddings(), (float) hf.normEps(), hf.ropeTheta().floatValue());
     }
 
     /** D = C / H. */

@@ -5,6 +5,7 @@ import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import dev.gatun.io.LlamaWeights;
 import dev.gatun.nn.AttentionMask;
 import dev.gatun.nn.Embedding;
 import dev.gatun.nn.FeedForward;
@@ -16,6 +17,7 @@ import dev.gatun.nn.Tensors;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
@@ -80,6 +82,26 @@ public final class LlamaModel {
     }
 
     /**
+     * Builds a model over loaded weights: a llama2.c checkpoint
+     * ({@link dev.gatun.io.Llama2cCheckpoint}, interleaved RoPE) or a Hugging Face folder
+     * ({@link dev.gatun.io.HfLlamaWeights}, half-split RoPE), with their config.
+     *
+     * <pre>{@code
+     * LlamaModel model = LlamaModel.load(Llama2cCheckpoint.open(path, scope));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the config is not a Llama config or a weight's
+     *     shape does not match it
+     */
+    public static LlamaModel load(LlamaWeights weights) {
+        Map<String, Tensor> byName = new HashMap<>();
+        for (String name : weights.names()) {
+            byName.put(name, weights.get(name));
+        }
+        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
+    }
+
+    /**
      * Builds a model over {@code weights} (named as in the class documentation).
      *
      * @throws IllegalArgumentException if a weight is missing or its shape or dtype does not
@@ -126,10 +148,12 @@ public final class LlamaModel {
                 norm, lmHead);
     }
 
+    /** The sizes this model was built with. */
     public LlamaConfig config() {
         return config;
     }
 
+    /** How this model's q/k rows pair up under RoPE. */
     public RopeStyle ropeStyle() {
         return ropeStyle;
     }
@@ -158,7 +182,7 @@ public final class LlamaModel {
      */
     public Tensor forward(Ops ops, int[] tokens) {
         checkTokens(tokens, 0);
-        return run(ops, tokens, null);
+        return run(ops, tokens, null, false);
     }
 
     /**
@@ -190,7 +214,7 @@ public final class LlamaModel {
                     + cache.maxLength() + " positions");
         }
         cache.truncate(startPos);
-        return run(ops, tokens, cache);
+        return run(ops, tokens, cache, false);
     }
 
     /**
@@ -228,15 +252,14 @@ public final class LlamaModel {
         int[] out = new int[maxNewTokens];
         int n = 0;
         try (Scope session = Scope.open()) {
-            KVCache cache = newCache(new Ops(backend, session), (int) Math.max(total, 1));
+            KVCache cache = newCache(new Ops(backend, session), (int) total);
             int[] input = prompt;
-            int pos = 0;
             while (n < maxNewTokens) {
                 int next;
                 try (Scope step = Scope.open()) {
-                    Tensor logits = forward(new Ops(backend, step), cache, input, pos);
-                    float[] last = Tensors.toFloats(logits.select(0, input.length - 1));
-                    next = sampler.sample(last);
+                    // only the last position's logits are needed: [1, V]
+                    Tensor logits = run(new Ops(backend, step), input, cache, true);
+                    next = sampler.sample(Tensors.toFloats(logits));
                 }
                 if (next == stopToken) {
                     break;
@@ -245,15 +268,17 @@ public final class LlamaModel {
                 if (!onToken.test(next)) {
                     break;
                 }
-                pos += input.length;
                 input = new int[] {next};
             }
         }
         return Arrays.copyOf(out, n);
     }
 
-    /** The forward pass over positions cache.length() onwards (0 without a cache). */
-    private Tensor run(Ops ops, int[] tokens, KVCache cache) {
+    /**
+     * The forward pass over positions cache.length() onwards (0 without a cache): logits
+     * [T, V], or [1, V] for the last position alone when {@code lastOnly}.
+     */
+    private Tensor run(Ops ops, int[] tokens, KVCache cache, boolean lastOnly) {
         long t = tokens.length;
 
         // x = embed(tokens): [1, T, C]
@@ -272,8 +297,11 @@ public final class LlamaModel {
         }
 
         // logits = lm_head(rmsnorm(x)): [1, T, V] -> [T, V]
+        if (lastOnly) {
+            x = x.slice(1, t - 1, t);
+        }
         Tensor logits = lmHead.forward(ops, norm.forward(ops, x));
-        return logits.reshape(t, config.vocab());
+        return logits.reshape(-1, config.vocab());
     }
 
     private void checkTokens(int[] tokens, int startPos) {

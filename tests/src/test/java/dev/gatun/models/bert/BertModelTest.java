@@ -86,7 +86,9 @@ class BertModelTest {
                     for (int k = 0; k < c; k++) {
                         int at = (s * t + p) * c + k;
                         maxDiff = Math.max(maxDiff, Math.abs(out[at] - ref[p][k]));
-                        assertEquals(out[at], again[at], 0f, "seed " + seed + ", backend "
+                        // a leaking mask moves outputs by ~0.1; 1e-5 allows for kernels
+                        // whose rounding changes between calls (JIT tiers of the Vector API)
+                        assertEquals(out[at], again[at], 1e-5f, "seed " + seed + ", backend "
                                 + name + ": padding changed sequence " + s + " position " + p);
                     }
                 }

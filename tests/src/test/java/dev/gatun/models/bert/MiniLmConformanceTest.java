@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,6 +139,35 @@ class MiniLmConformanceTest {
             }
             assertTrue(maxDiff <= 1e-6, "seed " + seed + ", backend " + name
                     + ": embedding changed by " + maxDiff + " when batched at " + at);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void threadsSharingOneEmbedderGetTheSequentialResults(String name) throws Exception {
+        Backend backend = hostBackend(name);
+        try (SentenceEmbedder minilm = MiniLm.load(backend, 64)) {
+            List<String> texts = TEXTS.subList(0, TEXTS.size() - 1);
+            float[][] expected = minilm.embed(texts);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<float[]>> got = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (String text : texts) {
+                        got.add(pool.submit(() -> minilm.embed(text)));
+                    }
+                }
+                for (int i = 0; i < got.size(); i++) {
+                    float[] e = expected[i % texts.size()];
+                    float[] g = got.get(i).get();
+                    for (int k = 0; k < e.length; k++) {
+                        assertEquals(e[k], g[k], 1e-6f, "backend " + name + ", text "
+                                + i % texts.size() + ", component " + k);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

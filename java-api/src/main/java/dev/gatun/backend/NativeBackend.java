@@ -1,0 +1,251 @@
+package dev.gatun.backend;
+
+import dev.gatun.Activation;
+import dev.gatun.Backend;
+import dev.gatun.Device;
+import dev.gatun.GatunException;
+import dev.gatun.RopeStyle;
+import dev.gatun.Tensor;
+import dev.gatun.bindings.GatunLibrary;
+import dev.gatun.bindings.gatun_h;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The CPU backend over {@code libgatun.so}: each op is one call into {@code gatun.h}, which
+ * runs oneDNN primitives (matmul, layer norm, softmax, eltwise) and OpenMP loops (rope,
+ * embedding, masks, conversions) on the host's cores.
+ *
+ * <pre>{@code
+ * Backend cpu = Backends.get("native");
+ * cpu.matmul(x, w, bias, Activation.GELU_ERF, null, y);   // y = gelu(x w + bias)
+ * }</pre>
+ *
+ * <p>Tensors are host tensors of F32, BF16 or F16 (I32 for ids, positions and lengths);
+ * every op accumulates in fp32. Arguments reach native code as the tensors' memory segments,
+ * so the scope owning a tensor cannot be closed while a call uses it. {@link dev.gatun.Ops}
+ * validates arguments before calling here; the native library validates again and a failure
+ * it reports becomes a {@link GatunException} carrying its status and message.
+ *
+ * <p>Thread-safe: any number of threads may call one instance. Each calling thread runs its
+ * own OpenMP team of {@code OMP_NUM_THREADS} (default: all cores), so several threads calling
+ * at once oversubscribe the cores; set {@code OMP_NUM_THREADS} accordingly.
+ *
+ * <p>Limitations:
+ * <ul>
+ *   <li>F16 runs natively only where oneDNN has F16 kernels (CPUs with AVX512-FP16 or
+ *       AVX2-VNNI-2); elsewhere matmul, attention, the norms, softmax and the activations
+ *       convert their operands to f32 copies per call, which costs memory and time.
+ *   <li>oneDNN primitives are built once per shape and kept in a cache of the 1024 most
+ *       recently used ({@link #cacheStats()}); shapes that change every call (attention over a
+ *       growing KV cache) build a new primitive each time.
+ *   <li>The library needs an x86-64-v3 CPU (AVX2, FMA, F16C) on Linux.
+ * </ul>
+ */
+public final class NativeBackend implements Backend {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+    /** Off-heap stride arrays, one set per thread, reused by every call on that thread. */
+    private static final ThreadLocal<Strides> STRIDES = ThreadLocal.withInitial(Strides::new);
+
+    /**
+     * Creates the backend, loading the native library if it is not loaded yet.
+     *
+     * @throws IllegalStateException if the library cannot be loaded, saying why
+     */
+    public NativeBackend() {
+        GatunLibrary.lookup();
+    }
+
+    /** Counters of the native primitive cache. */
+    public record CacheStats(long created, long hits) {}
+
+    /** How many oneDNN primitives were built so far, and how many calls reused one. */
+    public static CacheStats cacheStats() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment created = arena.allocate(LONG);
+            MemorySegment hits = arena.allocate(LONG);
+            check("cacheStats", gatun_h.gatun_cache_stats(created, hits));
+            return new CacheStats(created.get(LONG, 0), hits.get(LONG, 0));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    /** {@inheritDoc} a, w, residual and dst are rank 3, or rank 2 for a batch of one. */
+    @Override
+    public void matmul(Tensor a, Tensor w, Tensor bias, Activation act, Tensor residual,
+                       Tensor dst) {
+        Strides s = STRIDES.get();
+        long batch = dst.rank() == 3 ? dst.dim(0) : 1;
+        check("matmul", gatun_h.gatun_matmul(code(dst), batch, dst.dim(-2), dst.dim(-1),
+                a.dim(-1), segment(a), s.matrix(0, a), segment(w), s.matrix(1, w),
+                segment(bias), act.code(), segment(residual), s.matrix(2, residual),
+                segment(dst), s.matrix(3, dst)));
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor dst) {
+        binary("add", gatun_h.GATUN_BINARY_ADD, a, b, dst);
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, Tensor dst) {
+        binary("mul", gatun_h.GATUN_BINARY_MUL, a, b, dst);
+    }
+
+    private static void binary(String op, int code, Tensor a, Tensor b, Tensor dst) {
+        check(op, gatun_h.gatun_binary(code, code(dst), a.numel(), segment(a), segment(b),
+                b.numel(), segment(dst)));
+    }
+
+    @Override
+    public void activation(Activation act, Tensor src, Tensor dst) {
+        check("activation", gatun_h.gatun_unary(act.code(), code(dst), src.numel(),
+                segment(src), segment(dst)));
+    }
+
+    @Override
+    public void layerNorm(Tensor src, Tensor residual, Tensor gamma, Tensor beta, float eps,
+                          Tensor dst, Tensor sumDst) {
+        check("layerNorm", gatun_h.gatun_layer_norm(code(src), rows(src), src.dim(-1),
+                segment(src), rowStride(src), segment(residual), rowStride(residual),
+                segment(gamma), segment(beta), eps, segment(dst), rowStride(dst),
+                segment(sumDst), rowStride(sumDst)));
+    }
+
+    @Override
+    public void rmsNorm(Tensor src, Tensor residual, Tensor gamma, float eps, Tensor dst,
+                        Tensor sumDst) {
+        check("rmsNorm", gatun_h.gatun_rms_norm(code(src), rows(src), src.dim(-1),
+                segment(src), rowStride(src), segment(residual), rowStride(residual),
+                segment(gamma), eps, segment(dst), rowStride(dst), segment(sumDst),
+                rowStride(sumDst)));
+    }
+
+    @Override
+    public void softmax(Tensor src, float scale, Tensor mask, Tensor dst) {
+        check("softmax", gatun_h.gatun_softmax(code(src), rows(src), src.dim(-1),
+                segment(src), rowStride(src), scale, segment(mask), rowStride(mask),
+                segment(dst), rowStride(dst)));
+    }
+
+    /** {@inheritDoc} The last stride (along D) of q, k, v and dst must be 1. */
+    @Override
+    public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                          Tensor mask, Tensor keyLengths, Tensor dst, Tensor weights) {
+        Strides s = STRIDES.get();
+        check("attention", gatun_h.gatun_attention(code(q), q.dim(0), q.dim(1), k.dim(1),
+                q.dim(2), k.dim(2), q.dim(3), segment(q), s.of4(0, q), segment(k),
+                s.of4(1, k), segment(v), s.of4(2, v), scale, causal ? 1 : 0, segment(mask),
+                s.of4(3, mask), segment(keyLengths), segment(dst), s.of4(4, dst),
+                segment(weights)));
+    }
+
+    @Override
+    public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
+        Strides s = STRIDES.get();
+        check("rope", gatun_h.gatun_rope(code(src), src.dim(0), src.dim(1), src.dim(2),
+                src.dim(3), segment(src), s.of4(0, src), segment(positions), theta,
+                style == RopeStyle.INTERLEAVED ? 1 : 0, segment(dst), s.of4(1, dst)));
+    }
+
+    @Override
+    public void embedding(Tensor table, Tensor ids, Tensor dst) {
+        check("embedding", gatun_h.gatun_embedding(code(table), table.dim(0), table.dim(1),
+                segment(table), rowStride(table), ids.numel(), segment(ids), segment(dst),
+                rowStride(dst)));
+    }
+
+    @Override
+    public void convert(Tensor src, Tensor dst) {
+        check("convert", gatun_h.gatun_convert(code(src), code(dst), src.numel(),
+                segment(src), segment(dst)));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /**
+     * Turns a non-zero {@code gatun_status} into a {@link GatunException} with the native
+     * message: the one place native failures become exceptions.
+     */
+    static void check(String op, int status) {
+        if (status != gatun_h.GATUN_OK) {
+            String message = gatun_h.gatun_last_error().reinterpret(Integer.MAX_VALUE)
+                    .getString(0);
+            throw new GatunException(op, status, message);
+        }
+    }
+
+    private static int code(Tensor t) {
+        return t.dtype().code();
+    }
+
+    private static MemorySegment segment(Tensor t) {
+        return t == null ? MemorySegment.NULL : t.segment();
+    }
+
+    /** Rows of a [rows, C] view (every dimension but the last). */
+    private static long rows(Tensor t) {
+        long c = t.dim(-1);
+        return c == 0 ? 0 : t.numel() / c;
+    }
+
+    /** The row stride of a [rows, C] view; C for a single row or vector; 0 for null. */
+    private static long rowStride(Tensor t) {
+        if (t == null) {
+            return 0;
+        }
+        return t.rank() >= 2 ? t.stride(-2) : t.dim(-1);
+    }
+
+    /** A thread's off-heap stride arrays: five slots of four int64_t each. */
+    private static final class Strides {
+        private final MemorySegment[] slots = new MemorySegment[5];
+
+        Strides() {
+            // Arena.ofAuto: freed when the thread, and with it this object, is gone
+            MemorySegment all = Arena.ofAuto().allocate(LONG, 4L * slots.length);
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = all.asSlice(i * 4L * LONG.byteSize(), 4 * LONG.byteSize());
+            }
+        }
+
+        /** [batch, rows, cols] strides of a rank-2 or rank-3 tensor (batch 0 for rank 2). */
+        MemorySegment matrix(int slot, Tensor t) {
+            MemorySegment s = slots[slot];
+            if (t == null) {
+                return MemorySegment.NULL;
+            }
+            if (t.rank() != 2 && t.rank() != 3) {
+                throw new IllegalArgumentException("matmul: operands must have rank 2 or 3, got "
+                        + t);
+            }
+            s.setAtIndex(LONG, 0, t.rank() == 3 ? t.stride(0) : 0);
+            s.setAtIndex(LONG, 1, t.stride(-2));
+            s.setAtIndex(LONG, 2, t.stride(-1));
+            return s;
+        }
+
+        /** The four strides of a rank-4 tensor; NULL for null. */
+        MemorySegment of4(int slot, Tensor t) {
+            if (t == null) {
+                return MemorySegment.NULL;
+            }
+            MemorySegment s = slots[slot];
+            for (int i = 0; i < 4; i++) {
+                s.setAtIndex(LONG, i, t.stride(i));
+            }
+            return s;
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.gatun.vector;
+
+import dev.gatun.backend.JavaKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link JavaKernels} on the incubating Vector API, at the machine's preferred width (16
+ * floats with AVX-512, 8 with AVX2).
+ *
+ * <p>Loaded by {@link dev.gatun.backend.JavaBackend} through {@link java.util.ServiceLoader}
+ * only when the JVM runs with {@code --add-modules jdk.incubator.vector}; nothing else in
+ * Gatun touches this class. Every method accumulates in fp32 in several vector lanes, so
+ * sums differ from the scalar kernels' only by the order of additions.
+ *
+ * <p>The matrix kernel keeps a block of 4 rows x 2 vectors of C in registers while it walks
+ * K, loading two vectors of B and broadcasting one element of A per row at each step;
+ * columns left over are done one vector at a time under a mask, rows left over one at a
+ * time.
+ */
+public final class VectorKernels implements JavaKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** Called by {@link java.util.ServiceLoader}. */
+    public VectorKernels() {}
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public String toString() {
+        return "FloatVector " + S.vectorBitSize() + " bits, " + L + " lanes";
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                     int ldb, float[] c, int cOff, int ldc) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            rows4(n, k, a, aOff + i * lda, lda, b, bOff, ldb, c, cOff + i * ldc, ldc);
+        }
+        for (; i < m; i++) {
+            row1(n, k, a, aOff + i * lda, b, bOff, ldb, c, cOff + i * ldc);
+        }
+    }
+
+    /** C[4, n] += A[4, k] B[k, n]. */
+    private static void rows4(int n, int k, float[] a, int a0, int lda, float[] b, int bOff,
+                              int ldb, float[] c, int c0, int ldc) {
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int c1 = c0 + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        int j = 0;
+        for (; j + 2 * L <= n; j += 2 * L) {
+            FloatVector x00 = FloatVector.fromArray(S, c, c0 + j);
+            FloatVector x01 = FloatVector.fromArray(S, c, c0 + j + L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1 + j);
+            FloatVector x11 = FloatVector.fromArray(S, c, c1 + j + L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2 + j);
+            FloatVector x21 = FloatVector.fromArray(S, c, c2 + j + L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3 + j);
+            FloatVector x31 = FloatVector.fromArray(S, c, c3 + j + L);
+            for (int p = 0; p < k; p++) {
+                int bp = bOff + p * ldb + j;
+                FloatVector b0 = FloatVector.fromArray(S, b, bp);
+                FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+                FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+                x00 = av.fma(b0, x00);
+                x01 = av.fma(b1, x01);
+                av = FloatVector.broadcast(S, a[a1 + p]);
+                x10 = av.fma(b0, x10);
+                x11 = av.fma(b1, x11);
+                av = FloatVector.broadcast(S, a[a2 + p]);
+                x20 = av.fma(b0, x20);
+                x21 = av.fma(b1, x21);
+                av = FloatVector.broadcast(S, a[a3 + p]);
+                x30 = av.fma(b0, x30);
+                x31 = av.fma(b1, x31);
+            }
+            x00.intoArray(c, c0 + j);
+            x01.intoArray(c, c0 + j + L);
+            x10.intoArray(c, c1 + j);
+            x11.intoArray(c, c1 + j + L);
+            x20.intoArray(c, c2 + j);
+            x21.intoArray(c, c2 + j + L);
+            x30.intoArray(c, c3 + j);
+            x31.intoArray(c, c3 + j + L);
+        }
+        for (; j < n; j += L) {
+            VectorMask<Float> mask = S.indexInRange(j, n);
+            FloatVector x0 = FloatVector.fromArray(S, c, c0 + j, mask);
+            FloatVector x1 = FloatVector.fromArray(S, c, c1 + j, mask);
+            FloatVector x2 = FloatVector.fromArray(S, c, c2 + j, mask);
+            FloatVector x3 = FloatVector.fromArray(S, c, c3 + j, mask);
+            for (int p = 0; p < k; p++) {
+                FloatVector bv = FloatVector.fromArray(S, b, bOff + p * ldb + j, mask);
+                x0 = FloatVector.broadcast(S, a[a0 + p]).fma(bv, x0);
+                x1 = FloatVector.broadcast(S, a[a1 + p]).fma(bv, x1);
+                x2 = FloatVector.broadcast(S, a[a2 + p]).fma(bv, x2);
+                x3 = FloatVector.broadcast(S, a[a3 + p]).fma(bv, x3);
+            }
+            x0.intoArray(c, c0 + j, mask);
+            x1.intoArray(c, c1 + j, mask);
+            x2.intoArray(c, c2 + j, mask);
+            x3.intoArray(c, c3 + j, mask);
+        }
+    }
+
+    /** C[1, n] += A[1, k] B[k, n]. */
+    private static void row1(int n, int k, float[] a, int a0, float[] b, int bOff, int ldb,
+                             float[] c, int c0) {
+        int j = 0;
+        for (; j + 2 * L <= n; j += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, c, c0 + j);
+            FloatVector x1 = FloatVector.fromArray(S, c, c0 + j + L);
+            for (int p = 0; p < k; p++) {
+                int bp = bOff + p * ldb + j;
+                FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+                x0 = av.fma(FloatVector.fromArray(S, b, bp), x0);
+                x1 = av.fma(FloatVector.fromArray(S, b, bp + L), x1);
+            }
+            x0.intoArray(c, c0 + j);
+            x1.intoArray(c, c0 + j + L);
+        }
+        for (; j < n; j += L) {
+            VectorMask<Float> mask = S.indexInRange(j, n);
+            FloatVector x = FloatVector.fromArray(S, c, c0 + j, mask);
+            for (int p = 0; p < k; p++) {
+                FloatVector bv = FloatVector.fromArray(S, b, bOff + p * ldb + j, mask);
+                x = FloatVector.broadcast(S, a[a0 + p]).fma(bv, x);
+            }
+            x.intoArray(c, c0 + j, mask);
+        }
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            acc0 = FloatVector.fromArray(S, x, xOff + i)
+                    .fma(FloatVector.fromArray(S, y, yOff + i), acc0);
+            acc1 = FloatVector.fromArray(S, x, xOff + i + L)
+                    .fma(FloatVector.fromArray(S, y, yOff + i + L), acc1);
+        }
+        for (; i + L <= n; i += L) {
+            acc0 = FloatVector.fromArray(S, x, xOff + i)
+                    .fma(FloatVector.fromArray(S, y, yOff + i), acc0);
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s = Math.fma(x[xOff + i], y[yOff + i], s);
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, x, xOff + i)
+                    .fma(av, FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+        }
+    }
+
+    @Override
+    public float sum(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.max(FloatVector.fromArray(S, x, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public float expSum(float[] x, int off, int n, float shift) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(shift)
+                    .lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            x[off + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float factor) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, x, off + i).mul(factor).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= factor;
+        }
+    }
+}
