@@ -3,9 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.Backend;
 import dev.gatun.Device;
 import dev.gatun.Ops;
-import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
-import dev.gatun.Tensor;
 import dev.gatun.io.HfConfig;
 import dev.gatun.io.HfLlamaWeights;
 import dev.gatun.io.Llama2cCheckpoint;
@@ -13,15 +11,12 @@ import dev.gatun.io.LlamaWeights;
 import dev.gatun.models.llama.LlamaConfig;
 import dev.gatun.models.llama.LlamaModel;
 import dev.gatun.models.llama.Sampler;
-import dev.gatun.nn.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -48,9 +43,10 @@ import picocli.CommandLine.Spec;
  * stops, the first {@code eos_token_id} for Hugging Face folders.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate text (or token ids) from a Llama-architecture model.",
-                "Prints the prompt and the generated text, or with --tokens (or without a",
-                "tokenizer) the token ids after BOS, space-separated on one line."})
+        description = "Generate text (or token ids) from a Llama-architecture model. "
+                + "Prints the prompt and the generated text, or with --tokens (or "
+                + "without a tokenizer) the token ids after BOS, space-separated on "
+                + "one line.")
 final class GenerateCommand implements Callable<Integer> {
     private static final int DEFAULT_STEPS = 256;
 
@@ -69,13 +65,14 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizerFile;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
-            description = {"The text to continue. Without --tokenizer: token ids separated by",
-                    "spaces. BOS is always prepended. Default: empty (BOS alone)."})
+            description = "The text to continue. Without --tokenizer: token ids "
+                    + "separated by spaces. BOS is always prepended. Default: empty "
+                    + "(BOS alone).")
     String prompt;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = {"New tokens to generate, at most the context minus the prompt.",
-                    "Default: " + DEFAULT_STEPS + ", or what the context leaves."})
+            description = "New tokens to generate, at most the context minus the prompt. "
+                    + "Default: " + DEFAULT_STEPS + ", or what the context leaves.")
     Integer steps;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
@@ -116,9 +113,7 @@ final class GenerateCommand implements Callable<Integer> {
             Backend b = backend.resolve(); // after the files: their errors come first
             if (b.device() != Device.CPU) {
                 // the same model over copies of its weights on the backend's device
-                Map<String, Tensor> onDevice = Tensors.toDevice(new Ops(b, weightsScope),
-                        loaded.weights());
-                model = LlamaModel.fromWeights(onDevice, config, model.ropeStyle());
+                model = LlamaModel.load(loaded.weights(), new Ops(b, weightsScope));
             }
             Sampler sampler = temperature == 0 ? Sampler.greedy()
                     : topP >= 1 ? Sampler.temperature(temperature, seedValue)
@@ -193,8 +188,8 @@ final class GenerateCommand implements Callable<Integer> {
         return ids;
     }
 
-    /** A loaded model over host weights, its file format, and the token that ends it. */
-    private record Loaded(LlamaModel model, Map<String, Tensor> weights, String format,
+    /** A model over host weights, those weights, their file format, and the stop token. */
+    private record Loaded(LlamaModel model, LlamaWeights weights, String format,
                           int stopToken) {}
 
     private static Loaded load(Path path, Scope scope) throws IOException {
@@ -220,14 +215,6 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + " holds a '" + c.modelType()
                     + "' model; generate needs a llama one");
         }
-        LlamaConfig config = new LlamaConfig(c.hiddenSize(), c.intermediateSize(),
-                c.numHiddenLayers(), c.numAttentionHeads(), c.kvHeads(), c.vocabSize(),
-                c.maxPositionEmbeddings(), (float) c.normEps(), c.ropeTheta().floatValue());
-        Map<String, Tensor> map = new HashMap<>();
-        for (String name : weights.names()) {
-            map.put(name, weights.get(name));
-        }
-        RopeStyle style = weights.ropeStyle();
-        return new Loaded(LlamaModel.fromWeights(map, config, style), map, format, stop);
+        return new Loaded(LlamaModel.load(weights), weights, format, stop);
     }
 }

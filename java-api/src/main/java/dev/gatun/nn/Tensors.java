@@ -40,7 +40,11 @@ public final class Tensors {
         return ints(ops, p, count);
     }
 
-    /** A zero-filled contiguous tensor owned by {@code ops.scope()} on the backend's device. */
+    /**
+     * A zero-filled contiguous tensor owned by {@code ops.scope()} on the backend's device.
+     *
+     * @throws IllegalStateException if the scope is closed
+     */
     public static Tensor zeros(Ops ops, DType dtype, long... shape) {
         return ops.backend().allocate(ops.scope(), dtype, shape);
     }

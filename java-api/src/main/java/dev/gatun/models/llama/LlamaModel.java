@@ -1,6 +1,7 @@
 package dev.gatun.models.llama;
 
 import dev.gatun.Backend;
+import dev.gatun.DType;
 import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
@@ -96,36 +97,63 @@ public final class LlamaModel {
      *     shape does not match it
      */
     public static LlamaModel load(LlamaWeights weights) {
-        return fromWeights(byName(weights), LlamaConfig.from(weights.config()),
+        Map<String, Tensor> byName = new HashMap<>();
+        for (String name : weights.names()) {
+            byName.put(name, weights.get(name));
+        }
+        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
+    }
+
+    /**
+     * As {@link #load(LlamaWeights)}, for checkpoints stored in F16 or BF16: norm weights
+     * that are not F32 are widened to F32 copies owned by {@code scope} (the norms take F32
+     * scales); every other weight is used in place, so activations and the cache take the
+     * checkpoint's dtype.
+     *
+     * @throws IllegalArgumentException as {@link #load(LlamaWeights)}
+     * @throws IllegalStateException if {@code scope} is closed
+     */
+    public static LlamaModel load(LlamaWeights weights, Scope scope) {
+        return fromWeights(widened(weights, scope), LlamaConfig.from(weights.config()),
                 weights.ropeStyle());
     }
 
     /**
-     * Builds a model over loaded weights moved to the device of {@code ops}' backend: for a
-     * device backend (CUDA) each weight is copied once into {@code ops.scope()}, which must
-     * then live as long as the model; for a CPU backend the weights are used in place, as
-     * {@link #load(LlamaWeights)} does.
+     * As {@link #load(LlamaWeights, Scope)}, with the weights on the device of {@code ops}'
+     * backend: for a device backend (CUDA) each weight is copied once into
+     * {@code ops.scope()}, which must then live as long as the model; for a CPU backend this
+     * is {@code load(weights, ops.scope())}, the weights used in place.
      *
      * <pre>{@code
      * try (Scope host = Scope.open(); Scope gpu = Scope.open()) {
      *     LlamaModel model = LlamaModel.load(Llama2cCheckpoint.open(path, host),
      *             new Ops(cuda, gpu));
-     *     int[] story = model.generate(cuda, new int[] {1}, 100, Sampler.greedy(), 1, t -> true);
+     *     int[] story = model.generate(cuda, new int[] {1}, 100, Sampler.greedy(), 1,
+     *             t -> true);
      * }
      * }</pre>
      *
      * @throws IllegalArgumentException as {@link #load(LlamaWeights)}
+     * @throws IllegalStateException if {@code ops.scope()} is closed
      */
     public static LlamaModel load(LlamaWeights weights, Ops ops) {
         LlamaConfig config = LlamaConfig.from(weights.config());
-        return fromWeights(Tensors.toDevice(ops, byName(weights)), config,
+        return fromWeights(Tensors.toDevice(ops, widened(weights, ops.scope())), config,
                 weights.ropeStyle());
     }
 
-    private static Map<String, Tensor> byName(LlamaWeights weights) {
+    /** The weights by name, norm weights that are not F32 widened to F32 copies in scope. */
+    private static Map<String, Tensor> widened(LlamaWeights weights, Scope scope) {
         Map<String, Tensor> byName = new HashMap<>();
         for (String name : weights.names()) {
-            byName.put(name, weights.get(name));
+            Tensor t = weights.get(name);
+            boolean norm = name.endsWith("layernorm.weight") || name.equals("model.norm.weight");
+            if (norm && t.dtype() != DType.F32) {
+                Tensor wide = Tensor.allocate(scope, DType.F32, t.shape());
+                wide.copyFrom(t);
+                t = wide;
+            }
+            byName.put(name, t);
         }
         return byName;
     }
