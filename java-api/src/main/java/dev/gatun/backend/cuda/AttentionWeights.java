@@ -73,9 +73,12 @@ final class AttentionWeights {
             // 2. F32 scores in the weights
             long n = b * h * tq * tk;
             if (scores != weights) {
-                CudaBackend.check(op + ": convert", gatun_cuda_h.gatun_cuda_convert(
-                        q.dtype().code(), DType.F32.code(), n, scores.segment(),
-                        weights.segment(), stream));
+                int f32 = DType.F32.code();
+                CudaBackend.check(op + ": convert", backend.isReference()
+                        ? gatun_cuda_h.gatun_cuda_convert_reference(q.dtype().code(), f32, n,
+                                scores.segment(), weights.segment(), stream)
+                        : gatun_cuda_h.gatun_cuda_convert(q.dtype().code(), f32, n,
+                                scores.segment(), weights.segment(), stream));
             }
 
             // 3. one additive mask for the caller's mask, causality and key lengths
@@ -89,9 +92,12 @@ final class AttentionWeights {
             }
 
             // 4. weights = softmax(scale * scores + mask) over each row of Tk, in place
-            CudaBackend.check(op + ": softmax", gatun_cuda_h.gatun_cuda_softmax(
-                    DType.F32.code(), b * h * tq, tk, weights.segment(), tk, scale, combined,
-                    tk, weights.segment(), tk, stream));
+            MemorySegment w = weights.segment();
+            CudaBackend.check(op + ": softmax", backend.isReference()
+                    ? gatun_cuda_h.gatun_cuda_softmax_reference(DType.F32.code(), b * h * tq,
+                            tk, w, tk, scale, combined, tk, w, tk, stream)
+                    : gatun_cuda_h.gatun_cuda_softmax(DType.F32.code(), b * h * tq, tk, w, tk,
+                            scale, combined, tk, w, tk, stream));
             CudaRuntime.streamSynchronize(stream); // before the scratch memory is freed
         }
     }

@@ -75,7 +75,8 @@ public final class CudaBackend implements Backend {
     /** Off-heap stride arrays, one set per thread, reused by every call on that thread. */
     private static final ThreadLocal<Strides> STRIDES = ThreadLocal.withInitial(Strides::new);
 
-    private final MemorySegment stream;
+    /** The stream queued on; null for the legacy default stream. */
+    private final CudaStream queue;
     private final boolean reference;
 
     /**
@@ -88,17 +89,19 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The backend on {@code stream}; it must not be used after the stream is closed.
+     * The backend on {@code stream}; once the stream is closed, every op throws
+     * {@link IllegalStateException}.
      *
      * @throws IllegalStateException if CUDA is not available, or the stream is closed
      */
     public CudaBackend(CudaStream stream) {
         this(stream, false);
+        stream.handle(); // closed streams are refused here already
     }
 
     private CudaBackend(CudaStream stream, boolean reference) {
         Cuda.requireAvailable("CudaBackend");
-        this.stream = stream == null ? MemorySegment.NULL : stream.handle();
+        this.queue = stream;
         this.reference = reference;
     }
 
@@ -127,7 +130,7 @@ public final class CudaBackend implements Backend {
     public Tensor allocate(Scope scope, DType dtype, long... shape) {
         Tensor t = Cuda.allocateUncleared(scope, dtype, shape);
         if (t.numel() > 0) {
-            CudaRuntime.memsetZero(t.segment(), t.segment().byteSize(), stream);
+            CudaRuntime.memsetZero(t.segment(), t.segment().byteSize(), stream());
         }
         return t;
     }
@@ -142,12 +145,12 @@ public final class CudaBackend implements Backend {
             dst.copyFrom(src);
             return;
         }
-        Cuda.copy(src, dst, stream);
+        Cuda.copy(src, dst, stream());
     }
 
     /** Waits until the work queued by this backend has finished. */
     public void synchronize() {
-        CudaRuntime.streamSynchronize(stream);
+        CudaRuntime.streamSynchronize(stream());
     }
 
     /** {@inheritDoc} a, w, residual and dst are rank 3, or rank 2 for a batch of one. */
@@ -173,10 +176,10 @@ public final class CudaBackend implements Backend {
             int status = reference
                     ? gatun_cuda_h.gatun_cuda_matmul_reference(code(dst), count, m, n, k,
                             at(a, first), as, at(w, first), ws, segment(bias), act.code(),
-                            at(residual, first), rs, at(dst, first), ds, stream)
+                            at(residual, first), rs, at(dst, first), ds, stream())
                     : gatun_cuda_h.gatun_cuda_matmul(code(dst), count, m, n, k,
                             at(a, first), as, at(w, first), ws, segment(bias), act.code(),
-                            at(residual, first), rs, at(dst, first), ds, stream);
+                            at(residual, first), rs, at(dst, first), ds, stream());
             check("matmul", status);
         }
     }
@@ -194,9 +197,9 @@ public final class CudaBackend implements Backend {
     private void binary(String op, int code, Tensor a, Tensor b, Tensor dst) {
         int status = reference
                 ? gatun_cuda_h.gatun_cuda_binary_reference(code, code(dst), a.numel(),
-                        segment(a), segment(b), b.numel(), segment(dst), stream)
+                        segment(a), segment(b), b.numel(), segment(dst), stream())
                 : gatun_cuda_h.gatun_cuda_binary(code, code(dst), a.numel(), segment(a),
-                        segment(b), b.numel(), segment(dst), stream);
+                        segment(b), b.numel(), segment(dst), stream());
         check(op, status);
     }
 
@@ -204,9 +207,9 @@ public final class CudaBackend implements Backend {
     public void activation(Activation act, Tensor src, Tensor dst) {
         int status = reference
                 ? gatun_cuda_h.gatun_cuda_unary_reference(act.code(), code(dst), src.numel(),
-                        segment(src), segment(dst), stream)
+                        segment(src), segment(dst), stream())
                 : gatun_cuda_h.gatun_cuda_unary(act.code(), code(dst), src.numel(),
-                        segment(src), segment(dst), stream);
+                        segment(src), segment(dst), stream());
         check("activation", status);
     }
 
@@ -219,11 +222,11 @@ public final class CudaBackend implements Backend {
                 ? gatun_cuda_h.gatun_cuda_layer_norm_reference(code(src), rows(src), c,
                         segment(src), ld(src), segment(residual), ld(residual),
                         segment(gamma), segment(beta), eps, segment(dst), ld(dst),
-                        segment(sumDst), ld(sumDst), stream)
+                        segment(sumDst), ld(sumDst), stream())
                 : gatun_cuda_h.gatun_cuda_layer_norm(code(src), rows(src), c, segment(src),
                         ld(src), segment(residual), ld(residual), segment(gamma),
                         segment(beta), eps, segment(dst), ld(dst), segment(sumDst),
-                        ld(sumDst), stream);
+                        ld(sumDst), stream());
         check("layerNorm", status);
     }
 
@@ -236,10 +239,10 @@ public final class CudaBackend implements Backend {
                 ? gatun_cuda_h.gatun_cuda_rms_norm_reference(code(src), rows(src), c,
                         segment(src), ld(src), segment(residual), ld(residual),
                         segment(gamma), eps, segment(dst), ld(dst), segment(sumDst),
-                        ld(sumDst), stream)
+                        ld(sumDst), stream())
                 : gatun_cuda_h.gatun_cuda_rms_norm(code(src), rows(src), c, segment(src),
                         ld(src), segment(residual), ld(residual), segment(gamma), eps,
-                        segment(dst), ld(dst), segment(sumDst), ld(sumDst), stream);
+                        segment(dst), ld(dst), segment(sumDst), ld(sumDst), stream());
         check("rmsNorm", status);
     }
 
@@ -258,10 +261,10 @@ public final class CudaBackend implements Backend {
         int status = reference
                 ? gatun_cuda_h.gatun_cuda_softmax_reference(code(src), rows(src), cols,
                         segment(src), ld(src), scale, segment(mask), maskLd, segment(dst),
-                        ld(dst), stream)
+                        ld(dst), stream())
                 : gatun_cuda_h.gatun_cuda_softmax(code(src), rows(src), cols, segment(src),
                         ld(src), scale, segment(mask), maskLd, segment(dst), ld(dst),
-                        stream);
+                        stream());
         check("softmax", status);
     }
 
@@ -288,11 +291,11 @@ public final class CudaBackend implements Backend {
                         k.dim(2), d, segment(q), s.of4(0, q), segment(k), s.of4(1, k),
                         segment(v), s.of4(2, v), scale, causal ? 1 : 0, segment(mask),
                         s.of4(3, mask), segment(keyLengths), segment(dst), s.of4(4, dst),
-                        stream)
+                        stream())
                 : gatun_cuda_h.gatun_cuda_attention(code(q), b, h, hkv, q.dim(2), k.dim(2),
                         d, segment(q), s.of4(0, q), segment(k), s.of4(1, k), segment(v),
                         s.of4(2, v), scale, causal ? 1 : 0, segment(mask), s.of4(3, mask),
-                        segment(keyLengths), segment(dst), s.of4(4, dst), stream);
+                        segment(keyLengths), segment(dst), s.of4(4, dst), stream());
         check(op, status);
         if (weights != null) {
             AttentionWeights.compute(this, q, k, scale, causal, mask, keyLengths, weights);
@@ -307,11 +310,11 @@ public final class CudaBackend implements Backend {
                 ? gatun_cuda_h.gatun_cuda_rope_reference(code(src), src.dim(0), src.dim(1),
                         src.dim(2), src.dim(3), segment(src), s.of4(0, src),
                         segment(positions), theta, interleaved, segment(dst), s.of4(1, dst),
-                        stream)
+                        stream())
                 : gatun_cuda_h.gatun_cuda_rope(code(src), src.dim(0), src.dim(1),
                         src.dim(2), src.dim(3), segment(src), s.of4(0, src),
                         segment(positions), theta, interleaved, segment(dst), s.of4(1, dst),
-                        stream);
+                        stream());
         check("rope", status);
     }
 
@@ -324,10 +327,10 @@ public final class CudaBackend implements Backend {
         int status = reference
                 ? gatun_cuda_h.gatun_cuda_embedding_reference(code(table), table.dim(0), c,
                         segment(table), tableLd, ids.numel(), segment(ids), segment(dst),
-                        ld(dst), stream)
+                        ld(dst), stream())
                 : gatun_cuda_h.gatun_cuda_embedding(code(table), table.dim(0), c,
                         segment(table), tableLd, ids.numel(), segment(ids), segment(dst),
-                        ld(dst), stream);
+                        ld(dst), stream());
         check("embedding", status);
     }
 
@@ -335,17 +338,21 @@ public final class CudaBackend implements Backend {
     public void convert(Tensor src, Tensor dst) {
         int status = reference
                 ? gatun_cuda_h.gatun_cuda_convert_reference(code(src), code(dst), src.numel(),
-                        segment(src), segment(dst), stream)
+                        segment(src), segment(dst), stream())
                 : gatun_cuda_h.gatun_cuda_convert(code(src), code(dst), src.numel(),
-                        segment(src), segment(dst), stream);
+                        segment(src), segment(dst), stream());
         check("convert", status);
     }
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    /** The stream this backend queues on; NULL for the legacy default stream. */
+    /**
+     * The stream this backend queues on; NULL for the legacy default stream.
+     *
+     * @throws IllegalStateException if the backend's CudaStream is closed
+     */
     MemorySegment stream() {
-        return stream;
+        return queue == null ? MemorySegment.NULL : queue.handle();
     }
 
     /** Whether the reference kernels run. */
