@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -30,7 +31,6 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
-import org.openjdk.jmh.annotations.Mode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -133,8 +133,9 @@ public final class BenchMain implements Callable<Integer> {
             try {
                 List<Measurement> m = measure(c, entry.budget());
                 results.addAll(m);
-                err.println(label + ": " + Report.format(m.get(0).value()) + " "
-                        + m.get(0).unit());
+                err.printf(Locale.ROOT, "%s: %s %s (load average %.2f)%n", label,
+                        Report.format(m.get(0).value()), m.get(0).unit(),
+                        Machine.describe().load());
                 if (json) {
                     m.forEach(this::printJson);
                 }
