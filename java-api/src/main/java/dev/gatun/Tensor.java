@@ -496,7 +496,7 @@ public final class Tensor {
                 base.set(ValueLayout.JAVA_INT_UNALIGNED, d,
                         src.base.get(ValueLayout.JAVA_INT_UNALIGNED, s));
             } else {
-                writeFloat(base, d, readFloat(src.base, s));
+                writeFloat(base, d, src.readFloat(src.base, s));
             }
             increment(idx);
         }

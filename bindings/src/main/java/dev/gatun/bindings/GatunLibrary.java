@@ -49,7 +49,8 @@ import java.util.stream.Stream;
  *       atomically so that concurrent JVMs never load a partial file.
  * </ol>
  * {@code libgatun.so} finds {@code libdnnl.so.3} and {@code libgomp.so.1} beside itself (its
- * run path is {@code $ORIGIN}).
+ * run path is {@code $ORIGIN}). {@code libgatun_cuda.so}, where the build made it, is extracted
+ * beside them too, but loaded only by {@link GatunCudaLibrary}.
  *
  * <p>The library is opened with {@link SymbolLookup#libraryLookup(Path, Arena)}, not
  * {@link System#load}, so that classes from several class loaders can each load it (the
@@ -68,6 +69,8 @@ public final class GatunLibrary {
     static final String LIBRARY = "libgatun.so";
     /** libgatun.so first; the rest are its dependencies, extracted beside it. */
     static final List<String> FILES = List.of(LIBRARY, "libdnnl.so.3", "libgomp.so.1");
+    /** Extracted with FILES when the class path has them: built only where nvcc was found. */
+    static final List<String> OPTIONAL_FILES = List.of(GatunCudaLibrary.LIBRARY);
     /** x86-64-v3 as /proc/cpuinfo names it; see CMakeLists.txt. */
     static final Set<String> CPU_FLAGS = Set.of("avx", "avx2", "fma", "f16c", "bmi1", "bmi2");
 
@@ -205,6 +208,13 @@ public final class GatunLibrary {
         return Files.isRegularFile(extracted) ? extracted : null;
     }
 
+    /** FILES, then those of OPTIONAL_FILES that the class path holds. */
+    private static List<String> present() {
+        List<String> names = new ArrayList<>(FILES);
+        OPTIONAL_FILES.stream().filter(n -> resource(n) != null).forEach(names::add);
+        return names;
+    }
+
     private static URL resource(String name) {
         return GatunLibrary.class.getResource("/" + RESOURCE_DIR + name);
     }
@@ -214,7 +224,7 @@ public final class GatunLibrary {
         Path dir = cacheRoot().resolve("native").resolve(contentKey());
         tried.add(dir.resolve(LIBRARY).toString());
         Files.createDirectories(dir);
-        for (String name : FILES) {
+        for (String name : present()) {
             Path target = dir.resolve(name);
             if (Files.isRegularFile(target)) {
                 continue; // same content key, so same bytes: written whole by an earlier JVM
@@ -266,7 +276,7 @@ public final class GatunLibrary {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
-        for (String name : FILES) {
+        for (String name : present()) {
             URL url = resource(name);
             if (url == null) {
                 throw new IOException("class path resource " + RESOURCE_DIR + name

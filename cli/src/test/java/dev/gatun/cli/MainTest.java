@@ -211,6 +211,34 @@ class MainTest {
     }
 
     @Test
+    void anOnnxFileWithItsTokenizerBesideEmbedsAndConverts(@TempDir Path dir)
+            throws IOException {
+        String backend = hostBackend();
+        assumeTrue(backend != null, "no usable host backend: " + Backends.list());
+        Path onnx = dir.resolve("all-minilm-l6-v2.onnx");
+        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
+            try (var in = MainTest.class.getClassLoader().getResourceAsStream(name)) {
+                assumeTrue(in != null, name + " is not on the test class path");
+                Files.copy(in, dir.resolve(name));
+            }
+        }
+        String text = "An ONNX file on disk.";
+        JsonNode a = JSON.readTree(gatun("embed", "--backend", backend, text).out());
+        Run fromFile = gatun("embed", "--backend", backend, "--model", onnx.toString(), text);
+        assertEquals(Main.OK, fromFile.status(), fromFile.describe());
+        JsonNode b = JSON.readTree(fromFile.out());
+        for (int k = 0; k < 384; k++) {
+            assertEquals(a.get("embedding").get(k).asDouble(),
+                    b.get("embedding").get(k).asDouble(), 1e-6, "component " + k);
+        }
+
+        Path out = dir.resolve("hf");
+        Run c = gatun("convert", onnx.toString(), out.toString());
+        assertEquals(Main.OK, c.status(), c.describe());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), c.describe());
+    }
+
+    @Test
     void generateGreedyMatchesLlama2cReference() throws IOException {
         Path shared = Path.of(System.getProperty("gatun.shared.dir", "../shared"));
         Path ckpt = shared.resolve("fixtures/llama2c/stories260K.bin");
