@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -74,6 +75,9 @@ public final class GatunLibrary {
     /** x86-64-v3 as /proc/cpuinfo names it; see CMakeLists.txt. */
     static final Set<String> CPU_FLAGS = Set.of("avx", "avx2", "fma", "f16c", "bmi1", "bmi2");
 
+    /** GOMP_SPINCOUNT used when the environment sets no OpenMP wait policy. */
+    static final String OPENMP_SPIN_COUNT = "10000";
+
     private static final System.Logger LOG = System.getLogger(GatunLibrary.class.getName());
     // Lives as long as this class: the library is unloaded only with its class loader.
     private static final Arena ARENA = Arena.ofAuto();
@@ -130,6 +134,7 @@ public final class GatunLibrary {
             if (path == null) {
                 return failed("libgatun.so was not found", tried);
             }
+            limitOpenMpSpinning();
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, ARENA);
@@ -147,6 +152,41 @@ public final class GatunLibrary {
             return new Outcome(lookup, path, null);
         } catch (IOException | RuntimeException e) {
             return failed(e.toString(), tried);
+        }
+    }
+
+    /**
+     * Bounds how long idle OpenMP threads spin before sleeping, unless the user chose.
+     *
+     * <p>libgomp's idle threads spin for about 300,000 iterations before they sleep. Inside a
+     * JVM that shares its cores with GC, JIT and application threads, that spinning starves
+     * the thread doing the work: on a loaded 2-core machine one MiniLM sentence took about
+     * 1 s with the default and about 40 ms with passive waiting. A spin count of 10,000 keeps
+     * back-to-back parallel regions (one per op) cheap on an idle machine and yields quickly
+     * on a busy one. libgomp reads the variable once, when it is loaded, so it must be set
+     * before libgatun.so (and with it libgomp) loads. Setting OMP_WAIT_POLICY or
+     * GOMP_SPINCOUNT in the environment overrides this.
+     */
+    private static void limitOpenMpSpinning() {
+        if (System.getenv("OMP_WAIT_POLICY") != null || System.getenv("GOMP_SPINCOUNT") != null) {
+            return;
+        }
+        Linker linker = Linker.nativeLinker();
+        MemorySegment setenv = linker.defaultLookup().find("setenv").orElse(null);
+        if (setenv == null) {
+            LOG.log(Level.WARNING, "libc has no setenv: OpenMP keeps its default spin count");
+            return;
+        }
+        MethodHandle handle = linker.downcallHandle(setenv, FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) handle.invokeExact(arena.allocateFrom("GOMP_SPINCOUNT"),
+                    arena.allocateFrom(OPENMP_SPIN_COUNT), 0);
+            LOG.log(rc == 0 ? Level.DEBUG : Level.WARNING,
+                    "GOMP_SPINCOUNT=" + OPENMP_SPIN_COUNT + " for libgomp: setenv returned " + rc);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "could not set GOMP_SPINCOUNT: " + t);
         }
     }
 
