@@ -83,7 +83,8 @@ class BackendsTest {
         Run run = runMain("java");
         assertEquals(0, run.exit, run.toString());
         assertEquals("default=java", run.stdout.strip(), run.toString());
-        assertTrue(run.stderr.contains("Gatun default backend: 'java' (pinned by -Dgatun.backend)"),
+        assertTrue(run.stderr.contains(
+                "Gatun default backend: 'java' (pinned by -Dgatun.backend)"),
                 "the pin is logged: " + run);
     }
 
