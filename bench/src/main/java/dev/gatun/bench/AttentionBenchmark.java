@@ -83,7 +83,7 @@ public class AttentionBenchmark {
 
     /** The sequence length alone, for the plain loop. */
     @State(org.openjdk.jmh.annotations.Scope.Thread)
-    public static class Arrays {
+    public static class Plain {
         @Param({"16", "64", "256", "1024"})
         public String t;
 
@@ -113,7 +113,7 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float[] loop(Arrays s) {
+    public float[] loop(Plain s) {
         int t = s.tokens;
         float scale = (float) (1 / Math.sqrt(D));
         float[] scores = s.scores;

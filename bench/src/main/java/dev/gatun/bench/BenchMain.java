@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -30,7 +31,6 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
-import org.openjdk.jmh.annotations.Mode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
  * ./gatun bench --quick          # under 90 s: matmul 1024, MiniLM, empty calls
  * ./gatun bench --json > r.jsonl # under 10 min: everything, then
  * ./gatun bench --charts r.jsonl bench/charts   # PNG charts of those numbers
+ * ./gatun bench --profile native # MiniLM's time per op, inside and outside the backend
  * }</pre>
  *
  * <p>JMH measures time per call; each {@link Case} converts it into GFLOP/s, GB/s,
@@ -74,6 +75,11 @@ public final class BenchMain implements Callable<Integer> {
             description = "A few seconds of tiny measurements: proves the harness runs.")
     boolean smoke;
 
+    @Option(names = "--profile", paramLabel = "BACKEND",
+            description = "Prints where one MiniLM embedding spends its time, per op, on"
+                    + " BACKEND (native, java, scalar), and exits.")
+    String profile;
+
     @Option(names = "--charts", arity = "2", paramLabel = "FILE DIR",
             description = "Draws PNG charts from a --json output FILE into DIR, and exits.")
     List<Path> charts;
@@ -101,6 +107,10 @@ public final class BenchMain implements Callable<Integer> {
         if (charts != null) {
             Charts.write(charts.get(0), charts.get(1));
             err.println("gatun bench: charts written to " + charts.get(1));
+            return 0;
+        }
+        if (profile != null) {
+            MiniLmProfile.run(profile, out);
             return 0;
         }
         String set = smoke ? "smoke" : quick ? "quick" : "full";
@@ -133,8 +143,9 @@ public final class BenchMain implements Callable<Integer> {
             try {
                 List<Measurement> m = measure(c, entry.budget());
                 results.addAll(m);
-                err.println(label + ": " + Report.format(m.get(0).value()) + " "
-                        + m.get(0).unit());
+                err.printf(Locale.ROOT, "%s: %s %s (load average %.2f)%n", label,
+                        Report.format(m.get(0).value()), m.get(0).unit(),
+                        Machine.describe().load());
                 if (json) {
                     m.forEach(this::printJson);
                 }

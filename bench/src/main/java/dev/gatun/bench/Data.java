@@ -3,6 +3,7 @@ package dev.gatun.bench;
 import dev.gatun.DType;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Benchmark inputs: uniform values in [-1, 1) from a fixed seed, so every run sees the same. */
@@ -35,7 +36,7 @@ final class Data {
         String[] parts = shape.split("x");
         long[] out = new long[rank];
         if (parts.length == 1) {
-            java.util.Arrays.fill(out, Long.parseLong(parts[0]));
+            Arrays.fill(out, Long.parseLong(parts[0]));
             return out;
         }
         if (parts.length != rank) {

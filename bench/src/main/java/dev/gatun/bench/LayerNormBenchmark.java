@@ -79,7 +79,7 @@ public class LayerNormBenchmark {
 
     /** The shape alone, for the plain loop. */
     @State(org.openjdk.jmh.annotations.Scope.Thread)
-    public static class Arrays {
+    public static class Plain {
         @Param({"128x384", "4096x384", "256x4096"})
         public String shape;
 
@@ -109,7 +109,7 @@ public class LayerNormBenchmark {
     }
 
     @Benchmark
-    public float[] loop(Arrays s) {
+    public float[] loop(Plain s) {
         int c = s.c;
         float[] x = s.x;
         float[] dst = s.dst;

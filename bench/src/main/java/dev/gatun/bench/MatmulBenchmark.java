@@ -6,6 +6,7 @@ import dev.gatun.DType;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,9 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Matrix product {@code c [M, N] = a [M, K] x w [K, N]}, fp32, row-major.
  *
- * <p>Work: 2·M·N·K flops, so GFLOP/s = 2·M·N·K / time. Shapes: "n" is square (M = K = N = n);
- * "MxKxN" are Transformer shapes, e.g. 128x384x1536 is MiniLM's FFN up-projection of 128
- * tokens.
+ * <p>Work: 2·M·N·K flops, so GFLOP/s = 2·M·N·K / time. Shapes: "n" is square
+ * (M = K = N = n); "MxKxN" are Transformer shapes, e.g. 128x384x1536 is MiniLM's FFN
+ * up-projection of 128 tokens.
  *
  * <ul>
  *   <li>{@link #ops}: the whole Java API, {@code Ops.matmul}, result allocated in a scope
@@ -54,7 +55,7 @@ public class MatmulBenchmark {
     }
 
     /** Inputs and a destination on one backend. */
-    @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
+    @State(org.openjdk.jmh.annotations.Scope.Thread)
     public static class OnBackend {
         @Param({"64", "256", "512", "1024", "2048", "128x384x1536", "128x1536x384"})
         public String shape;
@@ -121,8 +122,8 @@ public class MatmulBenchmark {
     }
 
     /** The shape alone, for the plain loop. */
-    @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Thread)
-    public static class Arrays {
+    @State(org.openjdk.jmh.annotations.Scope.Thread)
+    public static class Plain {
         @Param({"64", "256", "512", "1024"})
         public String shape;
 
@@ -167,14 +168,14 @@ public class MatmulBenchmark {
     }
 
     @Benchmark
-    public float[] loop(Arrays s) {
+    public float[] loop(Plain s) {
         int m = s.m;
         int k = s.k;
         int n = s.n;
         float[] a = s.a;
         float[] w = s.w;
         float[] c = s.c;
-        java.util.Arrays.fill(c, 0f);
+        Arrays.fill(c, 0f);
         for (int i = 0; i < m; i++) {
             for (int p = 0; p < k; p++) {
                 float aip = a[i * k + p];

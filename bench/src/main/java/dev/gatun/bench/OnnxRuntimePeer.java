@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -113,7 +114,7 @@ public final class OnnxRuntimePeer implements AutoCloseable {
         float[][] pooled = new float[b][c];
         double[] sum = new double[c];
         for (int i = 0; i < b; i++) {
-            java.util.Arrays.fill(sum, 0);
+            Arrays.fill(sum, 0);
             for (int p = 0; p < ids[i].length; p++) {
                 int row = (i * t + p) * c;
                 for (int k = 0; k < c; k++) {

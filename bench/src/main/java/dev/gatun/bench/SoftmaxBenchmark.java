@@ -74,7 +74,7 @@ public class SoftmaxBenchmark {
 
     /** The shape alone, for the plain loop. */
     @State(org.openjdk.jmh.annotations.Scope.Thread)
-    public static class Arrays {
+    public static class Plain {
         @Param({"1536x128", "12288x1024", "32x32000"})
         public String shape;
 
@@ -100,7 +100,7 @@ public class SoftmaxBenchmark {
     }
 
     @Benchmark
-    public float[] loop(Arrays s) {
+    public float[] loop(Plain s) {
         int cols = s.cols;
         float[] x = s.x;
         float[] dst = s.dst;

@@ -214,8 +214,16 @@ public final class GatunLibrary {
         if (flags.isEmpty()) {
             return null;
         }
-        String line = flags.get();
-        Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+        return missingCpuFlags(flags.get());
+    }
+
+    /**
+     * Null when the "flags" line of /proc/cpuinfo lists every flag of {@link #CPU_FLAGS},
+     * else why the library cannot run (the reason {@code Backends.list()} shows for native).
+     */
+    static String missingCpuFlags(String flagsLine) {
+        String list = flagsLine.substring(flagsLine.indexOf(':') + 1).trim();
+        Set<String> have = Set.of(list.split("\\s+"));
         List<String> missing = CPU_FLAGS.stream().filter(f -> !have.contains(f)).sorted()
                 .toList();
         return missing.isEmpty() ? null : "this CPU lacks " + missing

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatun.Backends;
 import dev.gatun.Scope;
+import dev.gatun.io.LlamaHfConverter;
 import dev.gatun.io.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -280,6 +281,28 @@ class MainTest {
         assumeTrue(Files.isRegularFile(ckpt), "no stories260K.bin at " + ckpt);
         assertBadInput(gatun("generate", "--backend", "cuda", "--checkpoint", ckpt.toString(),
                 "--steps", "2"), "gatun generate: ", why);
+    }
+
+    @Test
+    void generateFromAHuggingFaceFolderMatchesTheCheckpoint(@TempDir Path dir) {
+        Path shared = Path.of(System.getProperty("gatun.shared.dir", "../shared"));
+        Path ckpt = shared.resolve("fixtures/llama2c/stories260K.bin");
+        assumeTrue(Files.isRegularFile(ckpt), "fixture absent under " + shared);
+        String backend = hostBackend();
+        assumeTrue(backend != null, "no usable host backend: " + Backends.list());
+        Path hf = dir.resolve("stories260K-hf");
+        LlamaHfConverter.convert(ckpt, hf);
+        String[] common = {"--backend", backend, "--temperature", "0", "--steps", "24",
+            "--tokens", "--prompt", "1 403 407"};
+        Run fromBin = gatun(Stream.concat(Stream.of("generate", "--checkpoint",
+                ckpt.toString()), Stream.of(common)).toArray(String[]::new));
+        Run fromHf = gatun(Stream.concat(Stream.of("generate", "--checkpoint",
+                hf.toString()), Stream.of(common)).toArray(String[]::new));
+        assertEquals(Main.OK, fromBin.status(), fromBin.describe());
+        assertEquals(Main.OK, fromHf.status(), fromHf.describe());
+        assertTrue(fromBin.out().startsWith("1 403 407 "), fromBin.describe());
+        assertEquals(fromBin.out(), fromHf.out(), "llama2.c and HF folder, greedy");
+        assertTrue(fromHf.err().contains("Hugging Face"), fromHf.describe());
     }
 
     @Test

@@ -34,8 +34,7 @@ import java.util.ServiceLoader;
  * <p>Large ops run on the common {@link java.util.concurrent.ForkJoinPool}; ops on tensors
  * from a confined arena run on the calling thread. Instances are stateless and thread-safe.
  *
- * <p>Limitations: each dimension must be below 2^31; activations are evaluated one element
- * at a time in double precision rather than vectorised.
+ * <p>Limitation: each dimension must be below 2^31.
  */
 public final class JavaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger(JavaBackend.class.getName());
@@ -111,7 +110,7 @@ public final class JavaBackend implements Backend {
     @Override
     public void activation(Activation act, Tensor src, Tensor dst) {
         contiguous("activation", src, dst);
-        Elementwise.activation(act, View.of(src), View.of(dst), src.numel());
+        Elementwise.activation(kernels, act, View.of(src), View.of(dst), src.numel());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.gatun.vector;
 
+import dev.gatun.Activation;
 import dev.gatun.backend.JavaKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -23,6 +24,26 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels implements JavaKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+
+    private static final float INV_SQRT2 = 0.70710678f;
+    private static final float SQRT_2_OVER_PI = 0.7978845608f;
+    private static final float TWO_OVER_SQRT_PI = 1.1283791671f;
+
+    /** (-1)^n / (n! (2n+1)), n in [0, 10]: erf's Maclaurin series, cut below 2e-9 at u < 1. */
+    private static final float[] ERF_SERIES = new float[11];
+
+    /** The Numerical Recipes Chebyshev fit of erfc (see dev.gatun.backend.Erf), t^0 first. */
+    private static final float[] ERFC_FIT = {-1.26551223f, 1.00002368f, 0.37409196f,
+        0.09678418f, -0.18628806f, 0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f,
+        0.17087277f};
+
+    static {
+        double factorial = 1;
+        for (int n = 0; n < ERF_SERIES.length; n++) {
+            factorial *= Math.max(n, 1);
+            ERF_SERIES[n] = (float) ((n % 2 == 0 ? 1 : -1) / (factorial * (2 * n + 1)));
+        }
+    }
 
     /** Called by {@link java.util.ServiceLoader}. */
     public VectorKernels() {}
@@ -233,5 +254,65 @@ public final class VectorKernels implements JavaKernels {
         for (; i < n; i++) {
             x[off + i] *= factor;
         }
+    }
+
+    @Override
+    public void activation(Activation act, float[] x, int off, int n) {
+        if (act == Activation.NONE) {
+            return;
+        }
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            apply(act, FloatVector.fromArray(S, x, off + i)).intoArray(x, off + i);
+        }
+        if (i < n) {
+            VectorMask<Float> mask = S.indexInRange(i, n);
+            apply(act, FloatVector.fromArray(S, x, off + i, mask)).intoArray(x, off + i, mask);
+        }
+    }
+
+    private static FloatVector apply(Activation act, FloatVector v) {
+        return switch (act) {
+            case NONE -> v;
+            case SILU -> v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case GELU_TANH -> {
+                // 0.5 x (1 + tanh z) = x / (1 + exp(-2z)), free of cancellation for x < 0
+                FloatVector z = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI);
+                yield v.div(z.mul(-2f).lanewise(VectorOperators.EXP).add(1f));
+            }
+            case GELU_ERF -> geluErf(v);
+        };
+    }
+
+    /**
+     * x/2 (1 + erf(x / sqrt 2)), as dev.gatun.backend.Erf computes it but in float: with
+     * u = |x| / sqrt 2, erf(u) by its series below 1 and erfc(u) by the Chebyshev fit from
+     * 1 up; then x/2 (1 + erf(u)) for x >= 0 and x/2 erfc(u) for x < 0, so no result is a
+     * difference of nearly equal numbers.
+     */
+    private static FloatVector geluErf(FloatVector x) {
+        FloatVector u = x.abs().mul(INV_SQRT2);
+        FloatVector u2 = u.mul(u);
+
+        // erf(u) for u < 1
+        FloatVector series = FloatVector.broadcast(S, ERF_SERIES[ERF_SERIES.length - 1]);
+        for (int k = ERF_SERIES.length - 2; k >= 0; k--) {
+            series = series.fma(u2, FloatVector.broadcast(S, ERF_SERIES[k]));
+        }
+        series = series.mul(u).mul(TWO_OVER_SQRT_PI);
+
+        // erfc(u) for u >= 1: t exp(-u^2 + poly(t)), t = 1 / (1 + u/2)
+        FloatVector t = FloatVector.broadcast(S, 1f).div(u.fma(0.5f, 1f));
+        FloatVector poly = FloatVector.broadcast(S, ERFC_FIT[ERFC_FIT.length - 1]);
+        for (int k = ERFC_FIT.length - 2; k >= 0; k--) {
+            poly = poly.fma(t, FloatVector.broadcast(S, ERFC_FIT[k]));
+        }
+        FloatVector fit = poly.sub(u2).lanewise(VectorOperators.EXP).mul(t);
+
+        VectorMask<Float> small = u.lt(1f);
+        FloatVector erf = fit.neg().add(1f).blend(series, small);
+        FloatVector erfc = fit.blend(series.neg().add(1f), small);
+        FloatVector half = x.mul(0.5f);
+        return half.mul(erf.add(1f)).blend(half.mul(erfc), x.lt(0f));
     }
 }
