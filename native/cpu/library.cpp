@@ -1,6 +1,7 @@
 // Library-wide plumbing: the per-thread error message, argument checks, the oneDNN engine and
-// streams, the dtype support probe and scratch memory; entry points gatun_abi_version and
-// gatun_last_error.
+// streams, the dtype support probe and scratch memory; entry points gatun_abi_version,
+// gatun_last_error and gatun_scratch_stats.
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -164,13 +165,26 @@ void *aligned(size_t bytes) {
     return p;
 }
 
+// What gatun_scratch_stats reports: bytes held by every thread's scratch, the threads holding
+// any, and the bytes of per-call buffers alive now.
+std::atomic<int64_t> scratch_bytes{0};
+std::atomic<int64_t> scratch_threads{0};
+std::atomic<int64_t> buffer_bytes{0};
+
 struct ThreadScratch {
     void *data[kScratchSlots] = {};
     size_t size[kScratchSlots] = {};
+    bool counted = false;
 
     ~ThreadScratch() {
-        for (void *p : data) {
-            std::free(p);
+        int64_t held = 0;
+        for (int i = 0; i < kScratchSlots; i++) {
+            std::free(data[i]);
+            held += static_cast<int64_t>(size[i]);
+        }
+        scratch_bytes.fetch_sub(held, std::memory_order_relaxed);
+        if (counted) {
+            scratch_threads.fetch_sub(1, std::memory_order_relaxed);
         }
     }
 };
@@ -183,18 +197,30 @@ void *thread_scratch(ScratchSlot slot, size_t bytes) {
     if (scratch.size[slot] < bytes) {
         std::free(scratch.data[slot]);
         scratch.data[slot] = nullptr;
+        scratch_bytes.fetch_sub(static_cast<int64_t>(scratch.size[slot]),
+                                std::memory_order_relaxed);
         scratch.size[slot] = 0;
         // Grow by half again so a slowly rising size does not reallocate every call.
         size_t grown = bytes + bytes / 2;
         scratch.data[slot] = aligned(grown);
         scratch.size[slot] = grown;
+        scratch_bytes.fetch_add(static_cast<int64_t>(grown), std::memory_order_relaxed);
+        if (!scratch.counted) {
+            scratch.counted = true;
+            scratch_threads.fetch_add(1, std::memory_order_relaxed);
+        }
     }
     return scratch.data[slot];
 }
 
-Buffer::Buffer(size_t bytes) : data_(aligned(bytes)) {}
+Buffer::Buffer(size_t bytes) : data_(aligned(bytes)), bytes_(bytes) {
+    buffer_bytes.fetch_add(static_cast<int64_t>(bytes_), std::memory_order_relaxed);
+}
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer::~Buffer() {
+    std::free(data_);
+    buffer_bytes.fetch_sub(static_cast<int64_t>(bytes_), std::memory_order_relaxed);
+}
 
 }  // namespace gatun
 
@@ -203,5 +229,20 @@ extern "C" {
 int32_t gatun_abi_version(void) { return GATUN_ABI_VERSION; }
 
 const char *gatun_last_error(void) { return gatun::last_error.c_str(); }
+
+gatun_status gatun_scratch_stats(int64_t *scratch_bytes_out, int64_t *scratch_threads_out,
+                                 int64_t *buffer_bytes_out) {
+    return gatun::guarded("gatun_scratch_stats", [&] {
+        if (scratch_bytes_out != nullptr) {
+            *scratch_bytes_out = gatun::scratch_bytes.load(std::memory_order_relaxed);
+        }
+        if (scratch_threads_out != nullptr) {
+            *scratch_threads_out = gatun::scratch_threads.load(std::memory_order_relaxed);
+        }
+        if (buffer_bytes_out != nullptr) {
+            *buffer_bytes_out = gatun::buffer_bytes.load(std::memory_order_relaxed);
+        }
+    });
+}
 
 }

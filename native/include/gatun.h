@@ -75,6 +75,15 @@ GATUN_API const char *gatun_last_error(void);
  * created: primitives built so far; hits: calls served from the cache. Either may be NULL. */
 GATUN_API gatun_status gatun_cache_stats(int64_t *created, int64_t *hits);
 
+/* Host memory the library holds outside the caller's buffers, for leak checks.
+ * scratch_bytes: per-thread scratch held now by all threads (grown on demand, bounded per
+ *   thread, kept for the thread's life, freed when it exits);
+ * scratch_threads: threads holding scratch now;
+ * buffer_bytes: per-call buffers live now (0 whenever no call is running).
+ * oneDNN's own memory (primitives, JIT code) is not counted. Any output may be NULL. */
+GATUN_API gatun_status gatun_scratch_stats(int64_t *scratch_bytes, int64_t *scratch_threads,
+                                           int64_t *buffer_bytes);
+
 /* --- matmul ----------------------------------------------------------------------------
  * dst[b] = act(a[b] x w[b] + bias) + residual[b]   for b in [0, batch)
  *   a:        [batch, M, K]  strides a_strides[3]   (transpose a by swapping the strides)

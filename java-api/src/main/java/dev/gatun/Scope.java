@@ -78,10 +78,16 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * Frees everything this scope owns. A second call does nothing.
+     * Frees everything this scope owns. A second call does nothing (double close is a no-op,
+     * so a scope may be closed both by its owner and by a try-with-resources block).
+     *
+     * <p>Tensors of a closed scope throw {@link IllegalStateException} on every access. A
+     * thread computing on them in Java (the Java backend) fails with that exception; a thread
+     * inside a native call on them keeps the memory alive until the call returns, and this
+     * method refuses instead.
      *
      * @throws IllegalStateException if another thread is inside a native call that uses this
-     *     scope's memory; the scope then stays open
+     *     scope's memory; the scope then stays open and may be closed again later
      */
     @Override
     public void close() {
@@ -89,7 +95,15 @@ public final class Scope implements AutoCloseable {
             if (closed) {
                 return;
             }
-            arena.close(); // throws, leaving the scope open, while a native call holds it
+            try {
+                arena.close();
+            } catch (IllegalStateException e) {
+                // the arena refuses while a native call holds one of its segments
+                throw new IllegalStateException("Scope.close: another thread is inside a"
+                        + " native call that uses this scope's memory (" + e.getMessage()
+                        + "); the scope stays open: close it again once that call has"
+                        + " returned", e);
+            }
             closed = true;
             MemoryStats.hostFreed(hostBytes);
             hostBytes = 0;

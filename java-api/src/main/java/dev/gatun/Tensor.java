@@ -462,12 +462,14 @@ public final class Tensor {
     /** Reads the element at {@code index} as a float (I32 values are converted). */
     public float getFloat(long... index) {
         requireHost("getFloat");
+        checkAlive("getFloat");
         return readFloat(base, (offset + linear(index)) * dtype.byteSize());
     }
 
     /** Writes {@code value} at {@code index}, rounding to this tensor's dtype. */
     public void setFloat(float value, long... index) {
         requireHost("setFloat");
+        checkAlive("setFloat");
         writeFloat(base, (offset + linear(index)) * dtype.byteSize(), value);
     }
 
@@ -475,6 +477,7 @@ public final class Tensor {
     public int getInt(long... index) {
         requireDType("getInt", DType.I32);
         requireHost("getInt");
+        checkAlive("getInt");
         return base.get(ValueLayout.JAVA_INT_UNALIGNED, (offset + linear(index)) * 4);
     }
 
@@ -611,6 +614,7 @@ public final class Tensor {
     // ---- helpers ----------------------------------------------------------------------------
 
     private MemorySegment contiguousSegment(String op) {
+        checkAlive(op);
         if (!isContiguous()) {
             throw new IllegalArgumentException(op + ": tensor " + describe()
                     + " is not contiguous");

@@ -174,6 +174,44 @@ public final class gatun_h {
         }
     }
 
+    private static final class gatun_scratch_stats {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_POINTER,
+                C_POINTER, C_POINTER);
+        static final MemorySegment ADDR = GatunLibrary.find("gatun_scratch_stats");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC, CRITICAL);
+    }
+
+    public static FunctionDescriptor gatun_scratch_stats$descriptor() {
+        return gatun_scratch_stats.DESC;
+    }
+
+    public static MethodHandle gatun_scratch_stats$handle() {
+        return gatun_scratch_stats.HANDLE;
+    }
+
+    public static MemorySegment gatun_scratch_stats$address() {
+        return gatun_scratch_stats.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * gatun_status gatun_scratch_stats(int64_t *scratch_bytes, int64_t *scratch_threads,
+     *                                  int64_t *buffer_bytes)
+     * }
+     */
+    public static int gatun_scratch_stats(MemorySegment scratchBytes,
+                                          MemorySegment scratchThreads,
+                                          MemorySegment bufferBytes) {
+        try {
+            return (int) gatun_scratch_stats.HANDLE.invokeExact(scratchBytes, scratchThreads,
+                    bufferBytes);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("unreachable: " + ex$, ex$);
+        }
+    }
+
     private static final class gatun_matmul {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
                 C_LONG, C_LONG, C_LONG, C_POINTER, C_POINTER, C_POINTER, C_POINTER,

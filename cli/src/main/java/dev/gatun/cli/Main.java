@@ -93,23 +93,39 @@ public final class Main implements Runnable {
             }
             return BAD_INPUT;
         });
-        cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
-            String name = failed.getCommandSpec().qualifiedName();
-            boolean bad = isBadInput(e);
-            String message = bad
-                    ? oneLine(e.getMessage())
-                    : "failed: " + e.getClass().getName() + ": " + oneLine(e.getMessage())
-                            + (verbose || verboseIn(parsed) ? "" : " (--verbose for details)");
-            errWriter.println(name + ": " + message);
-            if (verbose || verboseIn(parsed)) {
-                e.printStackTrace(errWriter);
-            }
-            return bad ? BAD_INPUT : FAILED;
-        });
-        int status = cmd.execute(args);
+        cmd.setExecutionExceptionHandler((e, failed, parsed) -> report(
+                failed.getCommandSpec().qualifiedName(), e, verbose || verboseIn(parsed),
+                errWriter));
+        int status;
+        try {
+            status = cmd.execute(args);
+        } catch (Throwable e) {
+            // picocli hands only Exceptions to the handler: an Error (out of memory, a
+            // library that cannot link) would reach the JVM's own stack trace printer
+            status = report("gatun", e, verbose, errWriter);
+        }
         outWriter.flush();
         errWriter.flush();
         return status;
+    }
+
+    /**
+     * Prints the one line for a command that failed with {@code e}, and the stack trace when
+     * {@code verbose}; returns the exit status: {@link #BAD_INPUT} for bad input (see
+     * {@link #isBadInput}), {@link #FAILED} for anything else (a bug or a native failure).
+     */
+    static int report(String name, Throwable e, boolean verbose, PrintWriter err) {
+        boolean bad = isBadInput(e);
+        String message = bad
+                ? oneLine(e.getMessage())
+                : "failed: " + e.getClass().getName() + ": " + oneLine(e.getMessage())
+                        + (verbose ? "" : " (--verbose for details)");
+        err.println(name + ": " + message);
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return bad ? BAD_INPUT : FAILED;
     }
 
     /**

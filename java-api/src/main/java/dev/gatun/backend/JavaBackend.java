@@ -33,6 +33,9 @@ import java.util.ServiceLoader;
  *
  * <p>Large ops run on the common {@link java.util.concurrent.ForkJoinPool}; ops on tensors
  * from a confined arena run on the calling thread. Instances are stateless and thread-safe.
+ * Unlike a native call, a computation here does not keep its arguments' scopes open: a scope
+ * closed by another thread mid-op makes the op fail with {@link IllegalStateException}
+ * (never a crash; the memory is not read after it is freed).
  *
  * <p>Limitation: each dimension must be below 2^31.
  */
@@ -83,8 +86,8 @@ public final class JavaBackend implements Backend {
     @Override
     public void matmul(Tensor a, Tensor w, Tensor bias, Activation act, Tensor residual,
                        Tensor dst) {
-        Matmul.run(kernels, View.of(a), View.of(w), View.of(bias), act, View.of(residual),
-                View.of(dst));
+        guard("matmul", () -> Matmul.run(kernels, View.of(a), View.of(w), View.of(bias), act,
+                View.of(residual), View.of(dst)));
     }
 
     @Override
@@ -103,50 +106,55 @@ public final class JavaBackend implements Backend {
             throw new IllegalArgumentException("java backend " + op + ": b's numel must "
                     + "divide a's: a=" + a.describe() + ", b=" + b.describe());
         }
-        Elementwise.binary(multiply, View.of(a), View.of(b), View.of(dst), a.numel(),
-                b.numel());
+        guard(op, () -> Elementwise.binary(multiply, View.of(a), View.of(b), View.of(dst),
+                a.numel(), b.numel()));
     }
 
     @Override
     public void activation(Activation act, Tensor src, Tensor dst) {
         contiguous("activation", src, dst);
-        Elementwise.activation(kernels, act, View.of(src), View.of(dst), src.numel());
+        guard("activation", () -> Elementwise.activation(kernels, act, View.of(src),
+                View.of(dst), src.numel()));
     }
 
     @Override
     public void layerNorm(Tensor src, Tensor residual, Tensor gamma, Tensor beta, float eps,
                           Tensor dst, Tensor sumDst) {
-        Norms.run(kernels, true, View.of(src), View.of(residual), View.of(gamma),
-                View.of(beta), eps, View.of(dst), View.of(sumDst));
+        guard("layerNorm", () -> Norms.run(kernels, true, View.of(src), View.of(residual),
+                View.of(gamma), View.of(beta), eps, View.of(dst), View.of(sumDst)));
     }
 
     @Override
     public void rmsNorm(Tensor src, Tensor residual, Tensor gamma, float eps, Tensor dst,
                         Tensor sumDst) {
-        Norms.run(kernels, false, View.of(src), View.of(residual), View.of(gamma), null, eps,
-                View.of(dst), View.of(sumDst));
+        guard("rmsNorm", () -> Norms.run(kernels, false, View.of(src), View.of(residual),
+                View.of(gamma), null, eps, View.of(dst), View.of(sumDst)));
     }
 
     @Override
     public void softmax(Tensor src, float scale, Tensor mask, Tensor dst) {
-        Softmax.run(kernels, View.of(src), scale, View.of(mask), View.of(dst));
+        guard("softmax", () -> Softmax.run(kernels, View.of(src), scale, View.of(mask),
+                View.of(dst)));
     }
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
                           Tensor mask, Tensor keyLengths, Tensor dst, Tensor weights) {
-        Attention.run(kernels, View.of(q), View.of(k), View.of(v), scale, causal,
-                View.of(mask), View.of(keyLengths), View.of(dst), View.of(weights));
+        guard("attention", () -> Attention.run(kernels, View.of(q), View.of(k), View.of(v),
+                scale, causal, View.of(mask), View.of(keyLengths), View.of(dst),
+                View.of(weights)));
     }
 
     @Override
     public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
-        Rope.run(View.of(src), View.of(positions), theta, style, View.of(dst));
+        guard("rope", () -> Rope.run(View.of(src), View.of(positions), theta, style,
+                View.of(dst)));
     }
 
     @Override
     public void embedding(Tensor table, Tensor ids, Tensor dst) {
-        Elementwise.embedding(View.of(table), View.of(ids), View.of(dst));
+        guard("embedding", () -> Elementwise.embedding(View.of(table), View.of(ids),
+                View.of(dst)));
     }
 
     @Override
@@ -156,12 +164,27 @@ public final class JavaBackend implements Backend {
             throw new IllegalArgumentException("java backend convert: src and dst must have "
                     + "the same numel: src=" + src.describe() + ", dst=" + dst.describe());
         }
-        Elementwise.convert(View.of(src), View.of(dst), src.numel());
+        guard("convert", () -> Elementwise.convert(View.of(src), View.of(dst), src.numel()));
     }
 
     @Override
     public String toString() {
         return "JavaBackend(kernels=" + kernels.name() + ")";
+    }
+
+    /**
+     * Runs one op's computation. Memory freed under it (another thread closed the scope of an
+     * argument: nothing in Java holds a shared arena open the way a native call does) makes
+     * the access fail; the {@link IllegalStateException} then names the op.
+     */
+    private static void guard(String op, Runnable computation) {
+        try {
+            computation.run();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("java backend " + op + ": the memory of an"
+                    + " argument was freed during the call (its scope was closed by another"
+                    + " thread): " + e.getMessage(), e);
+        }
     }
 
     private static void contiguous(String op, Tensor... tensors) {

@@ -11,6 +11,7 @@ import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntSupplier;
 
 /**
  * The CPU backend over {@code libgatun.so}: each op is one call into {@code gatun.h}, which
@@ -75,6 +76,34 @@ public final class NativeBackend implements Backend {
         }
     }
 
+    /**
+     * Host memory the native library holds outside any {@link dev.gatun.Scope}.
+     *
+     * @param scratchBytes   per-thread scratch held now, all threads together: grown on
+     *                       demand, bounded per thread (a few MiB), kept for each thread's
+     *                       life and freed when the thread exits
+     * @param scratchThreads threads (callers and their OpenMP workers) holding scratch now
+     * @param bufferBytes    per-call buffers alive now; 0 whenever no call is running
+     */
+    public record ScratchStats(long scratchBytes, long scratchThreads, long bufferBytes) {}
+
+    /**
+     * What the native library holds now besides the memory of tensors, for leak checks (see
+     * {@link dev.gatun.MemoryStats} for the memory of scopes). oneDNN's own memory (its
+     * primitives and their JIT code, at most the {@link #cacheStats() cache}'s capacity) is
+     * not counted.
+     */
+    public static ScratchStats scratchStats() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(LONG);
+            MemorySegment threads = arena.allocate(LONG);
+            MemorySegment buffers = arena.allocate(LONG);
+            check("scratchStats", gatun_h.gatun_scratch_stats(bytes, threads, buffers));
+            return new ScratchStats(bytes.get(LONG, 0), threads.get(LONG, 0),
+                    buffers.get(LONG, 0));
+        }
+    }
+
     @Override
     public String name() {
         return "native";
@@ -91,7 +120,7 @@ public final class NativeBackend implements Backend {
                        Tensor dst) {
         Strides s = STRIDES.get();
         long batch = dst.rank() == 3 ? dst.dim(0) : 1;
-        check("matmul", gatun_h.gatun_matmul(code(dst), batch, dst.dim(-2), dst.dim(-1),
+        call("matmul", () -> gatun_h.gatun_matmul(code(dst), batch, dst.dim(-2), dst.dim(-1),
                 a.dim(-1), segment(a), s.matrix(0, a), segment(w), s.matrix(1, w),
                 segment(bias), act.code(), segment(residual), s.matrix(2, residual),
                 segment(dst), s.matrix(3, dst)));
@@ -108,20 +137,20 @@ public final class NativeBackend implements Backend {
     }
 
     private static void binary(String op, int code, Tensor a, Tensor b, Tensor dst) {
-        check(op, gatun_h.gatun_binary(code, code(dst), a.numel(), segment(a), segment(b),
-                b.numel(), segment(dst)));
+        call(op, () -> gatun_h.gatun_binary(code, code(dst), a.numel(), segment(a),
+                segment(b), b.numel(), segment(dst)));
     }
 
     @Override
     public void activation(Activation act, Tensor src, Tensor dst) {
-        check("activation", gatun_h.gatun_unary(act.code(), code(dst), src.numel(),
+        call("activation", () -> gatun_h.gatun_unary(act.code(), code(dst), src.numel(),
                 segment(src), segment(dst)));
     }
 
     @Override
     public void layerNorm(Tensor src, Tensor residual, Tensor gamma, Tensor beta, float eps,
                           Tensor dst, Tensor sumDst) {
-        check("layerNorm", gatun_h.gatun_layer_norm(code(src), rows(src), src.dim(-1),
+        call("layerNorm", () -> gatun_h.gatun_layer_norm(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), segment(residual), rowStride(residual),
                 segment(gamma), segment(beta), eps, segment(dst), rowStride(dst),
                 segment(sumDst), rowStride(sumDst)));
@@ -130,7 +159,7 @@ public final class NativeBackend implements Backend {
     @Override
     public void rmsNorm(Tensor src, Tensor residual, Tensor gamma, float eps, Tensor dst,
                         Tensor sumDst) {
-        check("rmsNorm", gatun_h.gatun_rms_norm(code(src), rows(src), src.dim(-1),
+        call("rmsNorm", () -> gatun_h.gatun_rms_norm(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), segment(residual), rowStride(residual),
                 segment(gamma), eps, segment(dst), rowStride(dst), segment(sumDst),
                 rowStride(sumDst)));
@@ -138,7 +167,7 @@ public final class NativeBackend implements Backend {
 
     @Override
     public void softmax(Tensor src, float scale, Tensor mask, Tensor dst) {
-        check("softmax", gatun_h.gatun_softmax(code(src), rows(src), src.dim(-1),
+        call("softmax", () -> gatun_h.gatun_softmax(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), scale, segment(mask), rowStride(mask),
                 segment(dst), rowStride(dst)));
     }
@@ -148,7 +177,7 @@ public final class NativeBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
                           Tensor mask, Tensor keyLengths, Tensor dst, Tensor weights) {
         Strides s = STRIDES.get();
-        check("attention", gatun_h.gatun_attention(code(q), q.dim(0), q.dim(1), k.dim(1),
+        call("attention", () -> gatun_h.gatun_attention(code(q), q.dim(0), q.dim(1), k.dim(1),
                 q.dim(2), k.dim(2), q.dim(3), segment(q), s.of4(0, q), segment(k),
                 s.of4(1, k), segment(v), s.of4(2, v), scale, causal ? 1 : 0, segment(mask),
                 s.of4(3, mask), segment(keyLengths), segment(dst), s.of4(4, dst),
@@ -158,25 +187,43 @@ public final class NativeBackend implements Backend {
     @Override
     public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
         Strides s = STRIDES.get();
-        check("rope", gatun_h.gatun_rope(code(src), src.dim(0), src.dim(1), src.dim(2),
+        call("rope", () -> gatun_h.gatun_rope(code(src), src.dim(0), src.dim(1), src.dim(2),
                 src.dim(3), segment(src), s.of4(0, src), segment(positions), theta,
                 style == RopeStyle.INTERLEAVED ? 1 : 0, segment(dst), s.of4(1, dst)));
     }
 
     @Override
     public void embedding(Tensor table, Tensor ids, Tensor dst) {
-        check("embedding", gatun_h.gatun_embedding(code(table), table.dim(0), table.dim(1),
+        call("embedding", () -> gatun_h.gatun_embedding(code(table), table.dim(0), table.dim(1),
                 segment(table), rowStride(table), ids.numel(), segment(ids), segment(dst),
                 rowStride(dst)));
     }
 
     @Override
     public void convert(Tensor src, Tensor dst) {
-        check("convert", gatun_h.gatun_convert(code(src), code(dst), src.numel(),
+        call("convert", () -> gatun_h.gatun_convert(code(src), code(dst), src.numel(),
                 segment(src), segment(dst)));
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /**
+     * Runs one native call and checks its status. A tensor whose scope another thread closed
+     * after {@link dev.gatun.Ops} checked it fails here, before the call starts, with an
+     * {@link IllegalStateException} naming the op (once the call has started, the scope
+     * cannot close until it returns).
+     */
+    private static void call(String op, IntSupplier nativeCall) {
+        int status;
+        try {
+            status = nativeCall.getAsInt();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(op + ": the memory of an argument was freed (its"
+                    + " scope was closed, by another thread or before the call): "
+                    + e.getMessage(), e);
+        }
+        check(op, status);
+    }
 
     /**
      * Turns a non-zero {@code gatun_status} into a {@link GatunException} with the native

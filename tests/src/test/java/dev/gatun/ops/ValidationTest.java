@@ -15,17 +15,24 @@ import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.function.Executable;
 
 /**
  * The argument rules of {@link Ops}, one test per rule: each asserts the exception type and
- * that the message names the op and the values seen. The backend here fails on any compute
- * call, which proves that validation happens before the backend is reached, and that empty
- * results never reach it.
+ * that the message names the op and the values seen. The rules every tensor argument of
+ * every op obeys (not null unless optional, its scope open, on the backend's device) are
+ * checked for each argument of each op by the test factories at the end. The backend here
+ * fails on any compute call, which proves that validation happens before the backend is
+ * reached, and that empty results never reach it.
  */
 class ValidationTest {
     private final List<String> backendCalls = new ArrayList<>();
@@ -46,13 +53,21 @@ class ValidationTest {
 
     /** A CPU backend whose compute methods record the call and fail. */
     private Backend refusingBackend() {
+        return refusingBackend(Device.CPU);
+    }
+
+    /**
+     * A backend on {@code device} whose compute methods record the call and fail. Its
+     * "device" tensors are host memory labelled with the device, which Ops never reads.
+     */
+    private Backend refusingBackend(Device device) {
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
                 new Class<?>[] {Backend.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "name" -> "refusing";
-                    case "device" -> Device.CPU;
-                    case "allocate" -> Tensor.allocate((Scope) args[0], (DType) args[1],
-                            (long[]) args[2]);
+                    case "device" -> device;
+                    case "allocate" -> labelled(Tensor.allocate((Scope) args[0],
+                            (DType) args[1], (long[]) args[2]), device);
                     case "toString" -> "refusing backend";
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
@@ -65,6 +80,11 @@ class ValidationTest {
 
     private Tensor f32(long... shape) {
         return Tensor.allocate(scope, DType.F32, shape);
+    }
+
+    /** {@code t}'s memory, shape and strides, labelled as living on {@code device}. */
+    private static Tensor labelled(Tensor t, Device device) {
+        return Tensor.wrap(t.segment(), t.dtype(), t.shape(), t.strides(), device);
     }
 
     private static void assertMessage(Class<? extends Throwable> type, Executable call,
@@ -235,5 +255,145 @@ class ValidationTest {
         assertArrayEquals(new long[] {1, 2, 3, 4}, r.output().shape());
         assertArrayEquals(new float[24], r.output().toFloatArray());
         assertArrayEquals(new long[] {1, 2, 3, 0}, r.weights().shape());
+    }
+
+    @Test
+    void stridedDeviceTensorsAreRefusedWhereHostOnesWouldBeCopied() {
+        // Gatun copies strided inputs in host memory only; on a device they must be contiguous
+        Scope other = Scope.open();
+        try {
+            Ops onCuda = new Ops(refusingBackend(Device.CUDA), other);
+            Tensor strided = labelled(f32(3, 2), Device.CUDA).transpose(0, 1);
+            Tensor row = labelled(f32(3), Device.CUDA);
+            assertMessage(IllegalArgumentException.class, () -> onCuda.add(strided, row), "add",
+                    "a must be contiguous on CUDA", "strides=[1, 2]");
+            assertMessage(IllegalArgumentException.class, () -> onCuda.copy(strided), "copy",
+                    "x must be contiguous on CUDA");
+            assertMessage(IllegalArgumentException.class,
+                    () -> onCuda.copy(labelled(Tensor.fromInts(scope, new int[2], 2),
+                            Device.CUDA)), "copy", "floating", "I32[2] on CUDA");
+        } finally {
+            other.close();
+        }
+    }
+
+    // ---- every tensor argument of every op, for the rules that apply to all of them ------
+
+    /** One tensor argument: a valid dtype and shape; optional ones may be null. */
+    private record Arg(String name, DType dtype, long[] shape, boolean optional) {}
+
+    /** An op, the name its messages use, its tensor arguments and how to call it. */
+    private record OpCase(String op, List<Arg> args, Function<Tensor[], Object> call) {}
+
+    private static Arg arg(String name, DType dtype, long... shape) {
+        return new Arg(name, dtype, shape, false);
+    }
+
+    private static Arg optional(String name, DType dtype, long... shape) {
+        return new Arg(name, dtype, shape, true);
+    }
+
+    private List<OpCase> everyOp() {
+        DType f = DType.F32;
+        DType i = DType.I32;
+        List<Arg> qkv = List.of(arg("q", f, 1, 2, 3, 4), arg("k", f, 1, 1, 5, 4),
+                arg("v", f, 1, 1, 5, 4), optional("mask", f, 3, 5),
+                optional("keyLengths", i, 1));
+        return List.of(
+                new OpCase("matmul", List.of(arg("a", f, 2, 3), arg("b", f, 3, 4)),
+                        t -> ops.matmul(t[0], t[1])),
+                new OpCase("linear", List.of(arg("x", f, 2, 3), arg("w", f, 3, 4),
+                        optional("bias", f, 4), optional("residual", f, 2, 4)),
+                        t -> ops.linear(t[0], t[1], t[2], Activation.GELU_ERF, t[3])),
+                new OpCase("add", List.of(arg("a", f, 2, 3), arg("b", f, 3)),
+                        t -> ops.add(t[0], t[1])),
+                new OpCase("mul", List.of(arg("a", f, 2, 3), arg("b", f, 3)),
+                        t -> ops.mul(t[0], t[1])),
+                new OpCase("activation", List.of(arg("x", f, 2, 3)), t -> ops.silu(t[0])),
+                new OpCase("layerNorm", List.of(arg("x", f, 2, 4),
+                        optional("residual", f, 2, 4), optional("gamma", f, 4),
+                        optional("beta", f, 4)),
+                        t -> ops.layerNorm(t[0], t[1], t[2], t[3], 1e-5f)),
+                new OpCase("rmsNorm", List.of(arg("x", f, 2, 4), optional("residual", f, 2, 4),
+                        optional("gamma", f, 4)), t -> ops.rmsNorm(t[0], t[1], t[2], 1e-5f)),
+                new OpCase("softmax", List.of(arg("x", f, 2, 4), optional("mask", f, 4)),
+                        t -> ops.softmax(t[0], 0.5f, t[1])),
+                new OpCase("attention", qkv,
+                        t -> ops.attention(t[0], t[1], t[2], 0.5f, true, t[3], t[4])),
+                new OpCase("attentionWithWeights", qkv,
+                        t -> ops.attentionWithWeights(t[0], t[1], t[2], 0.5f, false, t[3],
+                                t[4])),
+                new OpCase("rope", List.of(arg("x", f, 1, 2, 3, 4), arg("positions", i, 3)),
+                        t -> ops.rope(t[0], t[1], 1e4f, RopeStyle.HALF_SPLIT)),
+                new OpCase("embedding", List.of(arg("table", f, 10, 4), arg("ids", i, 3)),
+                        t -> ops.embedding(t[0], t[1])),
+                new OpCase("convert", List.of(arg("x", f, 2, 3)),
+                        t -> ops.convert(t[0], DType.BF16)),
+                new OpCase("copy", List.of(arg("x", f, 2, 3)), t -> ops.copy(t[0])));
+    }
+
+    /** Valid arguments of {@code c} (zeros, so ids and lengths are in range). */
+    private Tensor[] valid(OpCase c, Scope owner) {
+        return c.args().stream().map(a -> Tensor.allocate(owner, a.dtype(), a.shape()))
+                .toArray(Tensor[]::new);
+    }
+
+    /** The op with argument {@code index} replaced by {@code replacement}. */
+    private Executable callWith(OpCase c, int index, Tensor replacement) {
+        Tensor[] args = valid(c, scope);
+        args[index] = replacement;
+        return () -> c.call().apply(args);
+    }
+
+    private Stream<DynamicTest> perArgument(String rule, RuleCheck check) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (OpCase c : everyOp()) {
+            for (int i = 0; i < c.args().size(); i++) {
+                Arg a = c.args().get(i);
+                int index = i;
+                tests.add(DynamicTest.dynamicTest(c.op() + "(" + a.name() + "): " + rule,
+                        () -> check.run(c, index, a)));
+            }
+        }
+        return tests.stream();
+    }
+
+    /** One rule applied to one argument of one op. */
+    private interface RuleCheck {
+        void run(OpCase c, int index, Arg a) throws Throwable;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyRequiredTensorArgumentIsCheckedForNull() {
+        return perArgument("null", (c, index, a) -> {
+            if (a.optional()) {
+                return; // null means absent: covered by the op tests
+            }
+            assertMessage(IllegalArgumentException.class, callWith(c, index, null),
+                    c.op() + ": " + a.name() + " must not be null");
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyTensorArgumentIsCheckedForAClosedScope() {
+        return perArgument("closed scope", (c, index, a) -> {
+            Tensor stale;
+            try (Scope closed = Scope.open()) {
+                stale = Tensor.allocate(closed, a.dtype(), a.shape());
+            }
+            String described = a.dtype() + Arrays.toString(a.shape());
+            assertMessage(IllegalStateException.class, callWith(c, index, stale),
+                    c.op() + ": " + a.name(), described, "closed");
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyTensorArgumentIsCheckedForItsDevice() {
+        return perArgument("wrong device", (c, index, a) -> {
+            Tensor elsewhere = labelled(Tensor.allocate(scope, a.dtype(), a.shape()),
+                    Device.CUDA);
+            assertMessage(IllegalArgumentException.class, callWith(c, index, elsewhere),
+                    c.op() + ": " + a.name() + " is on CUDA", "'refusing'", "CPU");
+        });
     }
 }

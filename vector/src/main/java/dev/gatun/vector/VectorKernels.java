@@ -16,6 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Gatun touches this class. Every method accumulates in fp32 in several vector lanes, so
  * sums differ from the scalar kernels' only by the order of additions.
  *
+ * <p>Results do not depend on how far the JIT has compiled this class: lanes are summed in
+ * a fixed order ({@link #sumLanes}), not by {@code reduceLanes(ADD)}, whose order the Vector
+ * API leaves open (the interpreter and C2 add in different orders), and exponentials are
+ * {@link Math#exp} per element, not {@code lanewise(EXP)} (C2 calls a vector math library
+ * whose last bits differ from the interpreter's). The same input thus gives the same bits
+ * on the first call and the thousandth, on any thread.
+ *
  * <p>The matrix kernel keeps a block of 4 rows x 2 vectors of C in registers while it walks
  * K, loading two vectors of B and broadcasting one element of A per row at each step;
  * columns left over are done one vector at a time under a mask, rows left over one at a
@@ -177,7 +184,7 @@ public final class VectorKernels implements JavaKernels {
             acc0 = FloatVector.fromArray(S, x, xOff + i)
                     .fma(FloatVector.fromArray(S, y, yOff + i), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             s = Math.fma(x[xOff + i], y[yOff + i], s);
         }
@@ -205,7 +212,7 @@ public final class VectorKernels implements JavaKernels {
         for (; i + L <= n; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, off + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -228,19 +235,23 @@ public final class VectorKernels implements JavaKernels {
 
     @Override
     public float expSum(float[] x, int off, int n, float shift) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(shift)
-                    .lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            acc = acc.add(e);
+        // exp one element at a time (see the class notes), summed in lanes
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - shift);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - shift);
-            x[off + i] = e;
-            s += e;
+        return sum(x, off, n);
+    }
+
+    /**
+     * The lanes of {@code v} added first to last: one order in every JIT tier. (A tree of
+     * rearranges would keep the sum in registers, but C2 does not compile it into shuffles
+     * here and it runs about ten times slower.)
+     */
+    private static float sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0;
+        for (float lane : lanes) {
+            s += lane;
         }
         return s;
     }

@@ -2,6 +2,9 @@ package dev.gatun.models.bert;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,9 +41,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * after close, {@code encode} throws {@link IllegalStateException}.
  */
 public final class BertTokenizer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
     private final String source;
+    private final int vocabSize;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -52,10 +58,12 @@ public final class BertTokenizer implements AutoCloseable {
         }
     }
 
-    private BertTokenizer(HuggingFaceTokenizer tokenizer, int maxTokens, String source) {
+    private BertTokenizer(HuggingFaceTokenizer tokenizer, int maxTokens, String source,
+                          int vocabSize) {
         this.tokenizer = tokenizer;
         this.maxTokens = maxTokens;
         this.source = source;
+        this.vocabSize = vocabSize;
     }
 
     /**
@@ -64,6 +72,7 @@ public final class BertTokenizer implements AutoCloseable {
      * @param source    names the origin in messages, e.g. the file or resource name
      * @param maxTokens the longest sequence, special tokens included; at least 2
      * @throws IllegalArgumentException if maxTokens is below 2, or the JSON is not a tokenizer
+     *     (including one without a {@code model.vocab})
      * @throws UncheckedIOException if the stream cannot be read
      */
     public static BertTokenizer fromJson(InputStream json, String source, int maxTokens) {
@@ -79,9 +88,16 @@ public final class BertTokenizer implements AutoCloseable {
                 // DJL would silently lower maxLength to this (512 by default); the model's
                 // position limit is checked by the caller instead.
                 "modelMaxLength", Integer.toString(Math.max(maxTokens, 512)));
+        byte[] bytes;
+        try {
+            bytes = json.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("BertTokenizer: cannot read " + source, e);
+        }
         HuggingFaceTokenizer tokenizer;
         try {
-            tokenizer = HuggingFaceTokenizer.newInstance(json, options);
+            tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes),
+                    options);
         } catch (IOException e) {
             throw new UncheckedIOException("BertTokenizer: cannot read " + source, e);
         } catch (RuntimeException e) {
@@ -89,7 +105,48 @@ public final class BertTokenizer implements AutoCloseable {
             throw new IllegalArgumentException("BertTokenizer: " + source
                     + " is not a valid tokenizer.json: " + e.getMessage(), e);
         }
-        return new BertTokenizer(tokenizer, maxTokens, source);
+        try {
+            return new BertTokenizer(tokenizer, maxTokens, source, vocabSize(bytes, source));
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One more than the highest id the tokenizer can produce: the ids of {@code model.vocab}
+     * (an object of token to id for WordPiece, BPE and WordLevel; an array indexed by id for
+     * Unigram) and of {@code added_tokens}.
+     */
+    private static int vocabSize(byte[] json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("BertTokenizer: " + source
+                    + " is not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode vocab = root.path("model").path("vocab");
+        long size;
+        if (vocab.isObject()) {
+            size = 0;
+            for (JsonNode id : vocab) {
+                size = Math.max(size, id.asLong(-1) + 1);
+            }
+        } else if (vocab.isArray()) {
+            size = vocab.size();
+        } else {
+            throw new IllegalArgumentException("BertTokenizer: " + source + " has no"
+                    + " model.vocab, so its ids cannot be checked against a model");
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            size = Math.max(size, added.path("id").asLong(-1) + 1);
+        }
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("BertTokenizer: " + source + " has token ids"
+                    + " up to " + (size - 1) + ", beyond int");
+        }
+        return (int) size;
     }
 
     /**
@@ -108,6 +165,20 @@ public final class BertTokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("BertTokenizer: cannot read " + file, e);
         }
+    }
+
+    /**
+     * One more than the highest id this tokenizer can produce ({@code model.vocab} and
+     * {@code added_tokens} of the tokenizer.json): a model needs at least this many rows in
+     * its word embedding.
+     */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Where the tokenizer.json came from (a file or resource name), for messages. */
+    public String source() {
+        return source;
     }
 
     /** The longest sequence {@link #encode} returns, special tokens included. */

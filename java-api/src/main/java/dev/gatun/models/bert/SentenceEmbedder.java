@@ -4,6 +4,7 @@ import dev.gatun.Backend;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import dev.gatun.io.ModelFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -83,6 +84,9 @@ public final class SentenceEmbedder implements AutoCloseable {
      *                null when the caller owns them
      * @throws IllegalArgumentException if the tokenizer's maxTokens exceeds the model's
      *     position limit
+     * @throws ModelFormatException naming the tokenizer's file if its vocabulary has more ids
+     *     than the model's word embedding has rows (the ids past the table could not be
+     *     embedded)
      */
     public SentenceEmbedder(BertTokenizer tokenizer, BertModel model, Backend backend,
                             String name, AutoCloseable weights) {
@@ -92,6 +96,7 @@ public final class SentenceEmbedder implements AutoCloseable {
         this.name = Objects.requireNonNull(name, "name");
         this.weights = weights;
         checkMaxTokens(tokenizer.maxTokens(), model.config());
+        checkVocabulary(tokenizer, model.config());
     }
 
     /**
@@ -104,6 +109,23 @@ public final class SentenceEmbedder implements AutoCloseable {
             throw new IllegalArgumentException("maxTokens must be in [2, "
                     + config.maxPositions() + "] (the model's position limit,"
                     + " max_position_embeddings), got " + maxTokens);
+        }
+    }
+
+    /**
+     * Checks that every id the tokenizer can produce has a row in the model's word embedding.
+     *
+     * @throws ModelFormatException naming the tokenizer's file if it has more ids than the
+     *     model's vocab_size
+     */
+    public static void checkVocabulary(BertTokenizer tokenizer, BertConfig config) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(tokenizer.source(), "the tokenizer has "
+                    + tokenizer.vocabSize() + " token ids but the model's word embedding has"
+                    + " V=" + config.vocabSize() + " rows (vocab_size); ids "
+                    + config.vocabSize() + ".." + (tokenizer.vocabSize() - 1)
+                    + " would have no embedding: this tokenizer does not belong to this"
+                    + " model");
         }
     }
 

@@ -6,6 +6,7 @@ import dev.gatun.Scope;
 import dev.gatun.io.BertWeights;
 import dev.gatun.io.HfBertWeights;
 import dev.gatun.io.HfConfig;
+import dev.gatun.io.ModelFormatException;
 import dev.gatun.io.OnnxBertImporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +36,10 @@ public final class SentenceEmbedders {
      * {@link #fromFolder}) or a file ending in {@code .onnx} (see {@link #fromOnnx}, with the
      * tokenizer found beside it).
      *
-     * @throws IllegalArgumentException if the model is none of these, a file is missing or
-     *     malformed, or maxTokens is outside [2, the model's position limit]
+     * @throws IllegalArgumentException if the model is none of these, a file is missing, or
+     *     maxTokens is outside [2, the model's position limit]
+     * @throws ModelFormatException if a file is malformed, or the tokenizer has more ids than
+     *     the model's word embedding
      */
     public static SentenceEmbedder open(String model, Backend backend, int maxTokens) {
         if (MINILM.equalsIgnoreCase(model)) {
@@ -61,8 +64,10 @@ public final class SentenceEmbedders {
      * {@code model.safetensors} (or its shards) and {@code tokenizer.json}, as written by
      * {@code gatun convert} or {@code save_pretrained}.
      *
-     * @throws IllegalArgumentException if a file is missing or malformed, or maxTokens is
-     *     outside [2, max_position_embeddings] (checked before the weights are read)
+     * @throws IllegalArgumentException if a file is missing or maxTokens is outside [2,
+     *     max_position_embeddings] (checked before the weights are read)
+     * @throws ModelFormatException if config.json or the weights are malformed, or
+     *     tokenizer.json has more ids than the model's word embedding
      */
     public static SentenceEmbedder fromFolder(Path dir, Backend backend, int maxTokens) {
         Path config = dir.resolve("config.json");
@@ -91,8 +96,10 @@ public final class SentenceEmbedders {
      * Opens a BERT exported to ONNX (weights read by {@link OnnxBertImporter}, the graph
      * discarded) with its {@code tokenizer.json}.
      *
-     * @throws IllegalArgumentException if a file is missing or malformed, or maxTokens is
-     *     outside [2, the model's position limit]
+     * @throws IllegalArgumentException if a file is missing or maxTokens is outside [2, the
+     *     model's position limit]
+     * @throws ModelFormatException if the ONNX file is malformed, or the tokenizer has more
+     *     ids than the model's word embedding
      */
     public static SentenceEmbedder fromOnnx(Path onnx, Path tokenizerJson, Backend backend,
                                             int maxTokens) {
