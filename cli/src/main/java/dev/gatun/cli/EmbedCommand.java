@@ -74,8 +74,18 @@ final class EmbedCommand implements Callable<Integer> {
             SentenceEmbedder.Result r = embedder.embedAll(texts);
             long end = System.nanoTime();
 
-            PrintWriter out = spec.commandLine().getOut();
             float[][] e = r.embeddings();
+            // a broken model (NaN weights) must not pass for a result: one pass over the
+            // output here, none in the library's hot path
+            for (int i = 0; i < e.length; i++) {
+                if (!allFinite(e[i])) {
+                    spec.commandLine().getErr().println("gatun embed: text " + i + ": the"
+                            + " model " + embedder.name() + " produced non-finite values"
+                            + " (NaN or infinity); are its weights valid?");
+                    return Main.FAILED;
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
             for (int i = 0; i < texts.size(); i++) {
                 ObjectNode line = JSON.createObjectNode();
                 line.put("text", texts.get(i));
@@ -106,6 +116,15 @@ final class EmbedCommand implements Callable<Integer> {
                     (runStart - loadStart) / 1e6);
         }
         return Main.OK;
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The cosine of two unit vectors, accumulated in double. */

@@ -105,9 +105,14 @@ final class GenerateCommand implements Callable<Integer> {
             int[] promptIds = promptIds(tokenizer, config.vocab());
             int room = config.maxPositions() - promptIds.length;
             int n = steps != null ? steps : Math.max(0, Math.min(DEFAULT_STEPS, room));
+            if (room < 0) {
+                throw new IllegalArgumentException("the prompt (" + promptIds.length
+                        + " tokens with BOS) exceeds the model's context of "
+                        + config.maxPositions() + " positions");
+            }
             if (n > room) {
                 throw new IllegalArgumentException("--steps " + n + " with a prompt of "
-                        + promptIds.length + " tokens exceeds the context of "
+                        + tokens(promptIds.length) + " exceeds the model's context of "
                         + config.maxPositions() + " positions; use at most " + room);
             }
             Backend b = backend.resolve(); // after the files: their errors come first
@@ -150,6 +155,10 @@ final class GenerateCommand implements Callable<Integer> {
                     temperature == 0 ? "- (greedy)" : Long.toString(seedValue));
         }
         return Main.OK;
+    }
+
+    private static String tokens(int n) {
+        return n + (n == 1 ? " token" : " tokens");
     }
 
     private void checkOptions() {
