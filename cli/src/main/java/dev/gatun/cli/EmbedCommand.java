@@ -69,7 +69,7 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         Backend b = backend.resolve();
         long loadStart = System.nanoTime();
-        try (SentenceEmbedder embedder = SentenceEmbedders.open(model, b, maxTokens)) {
+        try (SentenceEmbedder embedder = open(b)) {
             long runStart = System.nanoTime();
             SentenceEmbedder.Result r = embedder.embedAll(texts);
             long end = System.nanoTime();
@@ -116,6 +116,20 @@ final class EmbedCommand implements Callable<Integer> {
                     (runStart - loadStart) / 1e6);
         }
         return Main.OK;
+    }
+
+    /** The embedder; a bad maxTokens is reported as the option the user typed. */
+    private SentenceEmbedder open(Backend b) {
+        try {
+            return SentenceEmbedders.open(model, b, maxTokens);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (!m.matches("(?s)^(\\w+: )?maxTokens .*")) {
+                throw e;
+            }
+            throw new IllegalArgumentException(
+                    m.replaceFirst("^(\\w+: )?maxTokens", "--max-tokens"), e);
+        }
     }
 
     private static boolean allFinite(float[] values) {

@@ -209,6 +209,11 @@ final class GenerateCommand implements Callable<Integer> {
         String format;
         int stop;
         if (Files.isDirectory(path)) {
+            if (!Files.exists(path.resolve("config.json"))) {
+                throw new IllegalArgumentException(path + " is a folder but not a Hugging Face"
+                        + " model folder (no config.json); --checkpoint takes a llama2.c .bin"
+                        + " file or such a folder");
+            }
             weights = HfLlamaWeights.load(path, scope);
             format = "Hugging Face";
             HfConfig c = weights.config();

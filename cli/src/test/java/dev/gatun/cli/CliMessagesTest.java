@@ -74,6 +74,15 @@ class CliMessagesTest {
     }
 
     @Test
+    void messagesNameTheOptionsAndWhatIsWrong(@TempDir Path dir) {
+        MainTest.Run r = gatun("embed", "--max-tokens", "513", "x");
+        assertBadInput(r, "--max-tokens", "513");
+        assertFalse(r.err().contains("maxTokens"), r.describe());
+        assertBadInput(gatun("generate", "--checkpoint", dir.toString()), dir.toString(),
+                "not a Hugging Face model folder (no config.json)");
+    }
+
+    @Test
     void aLostOutputIsAFailure() {
         OutputStream broken = new OutputStream() {
             @Override
