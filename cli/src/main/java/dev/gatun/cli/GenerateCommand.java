@@ -11,6 +11,7 @@ import dev.gatun.io.LlamaWeights;
 import dev.gatun.models.llama.LlamaConfig;
 import dev.gatun.models.llama.LlamaModel;
 import dev.gatun.models.llama.Sampler;
+import dev.gatun.nn.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -124,6 +125,13 @@ final class GenerateCommand implements Callable<Integer> {
                     : topP >= 1 ? Sampler.temperature(temperature, seedValue)
                     : Sampler.topP(temperature, topP, seedValue);
 
+            if (!firstLogitsFinite(model, b, promptIds[0])) {
+                spec.commandLine().getErr().println("gatun generate: the model "
+                        + checkpoint.getFileName() + " produced non-finite logits (NaN or"
+                        + " infinity) for BOS; are its weights valid?");
+                return Main.FAILED;
+            }
+
             long runStart = System.nanoTime();
             int[] generated = model.generate(b, promptIds, n, sampler, loaded.stopToken(),
                     t -> true);
@@ -155,6 +163,24 @@ final class GenerateCommand implements Callable<Integer> {
                     temperature == 0 ? "- (greedy)" : Long.toString(seedValue));
         }
         return Main.OK;
+    }
+
+    /**
+     * Whether the logits after {@code token} alone are all finite: one extra position
+     * computed here, rather than a check on every step in the library's decoding loop.
+     * Catches NaN or infinite weights in the layers, norms and head (not in another
+     * token's embedding row).
+     */
+    private static boolean firstLogitsFinite(LlamaModel model, Backend b, int token) {
+        try (Scope probe = Scope.open()) {
+            Ops ops = new Ops(b, probe);
+            for (float v : Tensors.toFloats(ops, model.forward(ops, new int[] {token}))) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static String tokens(int n) {

@@ -83,6 +83,51 @@ class CliMessagesTest {
     }
 
     @Test
+    void nanWeightsAreAFailureNotAResult(@TempDir Path dir) throws IOException {
+        String backend = MainTest.hostBackend();
+        assumeTrue(backend != null, "no usable host backend");
+        Path ckpt = Path.of(System.getProperty("gatun.shared.dir", "../shared"),
+                "fixtures/llama2c/stories260K.bin");
+        assumeTrue(Files.isRegularFile(ckpt), "no stories260K.bin at " + ckpt);
+        // llama2.c: a header of 7 int32, then F32 weights, all made NaN here
+        Path nanCkpt = dir.resolve("nan.bin");
+        Files.write(nanCkpt, withNaN(Files.readAllBytes(ckpt), 28));
+        MainTest.Run g = gatun("generate", "--backend", backend, "--checkpoint",
+                nanCkpt.toString(), "--steps", "3");
+        assertEquals(Main.FAILED, g.status(), g.describe());
+        assertTrue(g.err().contains("non-finite"), g.describe());
+        assertTrue(g.out().isEmpty(), g.describe());
+
+        Path hf = dir.resolve("minilm-hf");
+        assertEquals(Main.OK, gatun("convert", "minilm", hf.toString()).status());
+        Path st = hf.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(st);
+        long headerLength = java.nio.ByteBuffer.wrap(bytes, 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+        assumeTrue(!header.contains("\"dtype\":\"F16\"") && !header.contains("BF16"),
+                "the converted model is not all F32: " + header);
+        Files.write(st, withNaN(bytes, 8 + (int) headerLength));
+        MainTest.Run e = gatun("embed", "--backend", backend, "--model", hf.toString(),
+                "a", "b");
+        assertEquals(Main.FAILED, e.status(), e.describe());
+        assertTrue(e.err().contains("text 0") && e.err().contains("non-finite"),
+                e.describe());
+        assertTrue(e.out().isEmpty(), e.describe());
+    }
+
+    /** {@code bytes} with every 4-byte little-endian float from {@code from} set to NaN. */
+    private static byte[] withNaN(byte[] bytes, int from) {
+        for (int i = from; i + 4 <= bytes.length; i += 4) {
+            bytes[i] = 0;
+            bytes[i + 1] = 0;
+            bytes[i + 2] = (byte) 0xc0;
+            bytes[i + 3] = 0x7f;
+        }
+        return bytes;
+    }
+
+    @Test
     void aLostOutputIsAFailure() {
         OutputStream broken = new OutputStream() {
             @Override
