@@ -50,6 +50,33 @@ struct Blocking {
     int64_t group, rows, blocks;
 };
 
+// Blocks of at most this many query rows (decoding) build their matmuls with Tk as a
+// runtime dimension: one primitive then serves every KV cache length, where a fixed Tk
+// would JIT-compile two matmuls (~0.5 ms each) per generated token. oneDNN runs those on
+// its gemm kernels, as fast as brgemm for so few rows, but slower for many.
+constexpr int64_t kRuntimeTkRows = 8;
+
+enum class Product { kScores, kOutput };  // q k^T and P v
+
+// The spec to build the primitive of a q k^T or P v spec from: itself, or for a block of few
+// rows the same with Tk (and the strides that follow from it) left to run time.
+MatmulSpec runtime_tk(MatmulSpec spec, Product product, int64_t rows) {
+    if (rows > kRuntimeTkRows) {
+        return spec;
+    }
+    const int64_t r = kRuntimeDim;
+    if (product == Product::kScores) {
+        // k^T [1, D, Tk], S [G, rows, Tk] dense
+        spec.wei = {1, spec.wei.rows, r, r, spec.wei.row_stride, spec.wei.col_stride};
+        spec.dst = {spec.dst.batch, spec.dst.rows, r, r, r, 1};
+    } else {
+        // P [G, rows, Tk] dense, v [1, Tk, D]
+        spec.src = {spec.src.batch, spec.src.rows, r, r, r, 1};
+        spec.wei = {1, r, spec.wei.cols, r, spec.wei.row_stride, spec.wei.col_stride};
+    }
+    return spec;
+}
+
 void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
     const int32_t dt = a.dtype;
     const int64_t G = bl.group;
@@ -72,7 +99,8 @@ void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
                       false, GATUN_ACT_NONE, false, 1};
         const void *q = at(a.q, bi * a.qs[0] + h0 * a.qs[1] + i0 * a.qs[2], dt);
         const void *k = at(a.k, bi * a.ks[0] + g * a.ks[1], dt);
-        run_matmul(*matmul_primitive(qk), qk, q, k, nullptr, nullptr, s);
+        auto qk_primitive = matmul_primitive(runtime_tk(qk, Product::kScores, rows));
+        run_matmul(*qk_primitive, qk, q, k, nullptr, nullptr, s);
     } else {
         std::fill(s, s + n_scores, 0.f);
     }
@@ -134,7 +162,8 @@ void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
                       false, GATUN_ACT_NONE, false, 1};
         const void *v = at(a.v, bi * a.vs[0] + g * a.vs[1], dt);
         void *dst = at(a.dst, bi * a.ds[0] + h0 * a.ds[1] + i0 * a.ds[2], dt);
-        run_matmul(*matmul_primitive(pv), pv, p, v, nullptr, nullptr, dst);
+        auto pv_primitive = matmul_primitive(runtime_tk(pv, Product::kOutput, rows));
+        run_matmul(*pv_primitive, pv, p, v, nullptr, nullptr, dst);
     }
 }
 

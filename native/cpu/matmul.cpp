@@ -38,6 +38,12 @@ struct Operands {
     const int64_t *ds;
 };
 
+bool is_runtime(const Matrix &m) { return m.rows == kRuntimeDim || m.cols == kRuntimeDim; }
+
+bool is_runtime(const MatmulSpec &s) {
+    return is_runtime(s.src) || is_runtime(s.wei) || is_runtime(s.dst);
+}
+
 // Gives every size-1 dimension a stride oneDNN's fast kernels accept (step 1 above).
 Matrix canonical(Matrix m) {
     if (m.cols == 1) {
@@ -50,6 +56,18 @@ Matrix canonical(Matrix m) {
     }
     if (m.batch == 1) {
         m.batch_stride = (m.rows - 1) * m.row_stride + (m.cols - 1) * m.col_stride + 1;
+    }
+    return m;
+}
+
+// A runtime-sized primitive keeps the caller's strides, which every execution's concrete
+// descriptors must repeat; only a batch-1 stride is set: to kRuntimeDim where the matrix
+// has a runtime dimension, else to its extent (so creation and execution agree).
+Matrix runtime_form(Matrix m) {
+    if (m.batch == 1) {
+        m.batch_stride = is_runtime(m) ? kRuntimeDim
+                                       : (m.rows - 1) * m.row_stride +
+                                                 (m.cols - 1) * m.col_stride + 1;
     }
     return m;
 }
@@ -219,9 +237,10 @@ void matmul_via_f32(int32_t dtype, const Operands &o) {
 
 std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given) {
     MatmulSpec s = given;
-    s.src = canonical(s.src);
-    s.wei = canonical(s.wei);
-    s.dst = canonical(s.dst);
+    const bool runtime = is_runtime(s);
+    for (Matrix *m : {&s.src, &s.wei, &s.dst}) {
+        *m = runtime ? runtime_form(*m) : canonical(*m);
+    }
 
     CacheKey key(PrimitiveKind::kMatmul);
     key.add_all(s.src_dtype, s.wei_dtype, s.dst_dtype, s.bias, s.activation, s.residual,
@@ -243,6 +262,9 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
         }
         dnnl::primitive_attr attr = scratchpad_attr();
         attr.set_post_ops(post_ops);
+        if (runtime && (s.bias || s.residual)) {
+            throw Failure{GATUN_ERR_INTERNAL, "a runtime-sized matmul takes no bias or residual"};
+        }
 
         const dnnl::engine &engine = cpu_engine();
         auto src = matrix_md(s.src_dtype, s.src);
@@ -254,7 +276,9 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
         }
         if (!s.bias) {
             dnnl::matmul::primitive_desc pd(engine, src, wei, dst, attr);
-            return make_cached<dnnl::matmul>(pd, args);
+            CachedPrimitive p = make_cached<dnnl::matmul>(pd, args);
+            p.runtime_dims = runtime;
+            return p;
         }
         auto bias = matrix_md(s.dst_dtype, dense_matrix(1, 1, s.dst.cols));
         dnnl::matmul::primitive_desc pd(engine, src, wei, bias, dst, attr);
@@ -265,6 +289,15 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
 
 void run_matmul(const CachedPrimitive &p, const MatmulSpec &spec, const void *src,
                 const void *wei, const void *bias, const void *residual, void *dst) {
+    if (p.runtime_dims) {
+        auto src_md = matrix_md(spec.src_dtype, runtime_form(spec.src));
+        auto wei_md = matrix_md(spec.wei_dtype, runtime_form(spec.wei));
+        auto dst_md = matrix_md(spec.dst_dtype, runtime_form(spec.dst));
+        execute(p, {{DNNL_ARG_SRC, src, &src_md},
+                    {DNNL_ARG_WEIGHTS, wei, &wei_md},
+                    {DNNL_ARG_DST, dst, &dst_md}});
+        return;
+    }
     execute(p, {{DNNL_ARG_SRC, src},
                 {DNNL_ARG_WEIGHTS, wei},
                 {DNNL_ARG_DST, dst},

@@ -14,6 +14,11 @@ struct Matrix {
     int64_t batch_stride, row_stride, col_stride;
 };
 
+// A size known only at execution (oneDNN's runtime dimension). Attention builds its decode
+// matmuls with Tk as one, so that one primitive serves a KV cache of every length; strides
+// that depend on it are kRuntimeDim too.
+constexpr int64_t kRuntimeDim = DNNL_RUNTIME_DIM_VAL;
+
 // A dense row-major [batch, rows, cols] operand.
 inline Matrix dense_matrix(int64_t batch, int64_t rows, int64_t cols) {
     return {batch, rows, cols, rows * cols, cols, 1};
@@ -29,9 +34,12 @@ struct MatmulSpec {
     int64_t residual_batch;
 };
 
+// The cached primitive for spec, whose dimensions may include kRuntimeDim (then without
+// bias or residual).
 std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &spec);
 
-// Runs a primitive from matmul_primitive; bias and residual may be NULL when unused.
+// Runs a primitive from matmul_primitive; spec has the concrete sizes; bias and residual
+// may be NULL when unused.
 void run_matmul(const CachedPrimitive &p, const MatmulSpec &spec, const void *src,
                 const void *wei, const void *bias, const void *residual, void *dst);
 

@@ -93,9 +93,9 @@ void execute(const CachedPrimitive &p, std::initializer_list<ExecArg> args) {
         if (arg.data == nullptr) {
             continue;
         }
-        const dnnl::memory::desc *md = nullptr;
+        const dnnl::memory::desc *md = arg.md;
         for (const auto &known : p.args) {
-            if (known.first == arg.id) {
+            if (md == nullptr && known.first == arg.id) {
                 md = &known.second;
             }
         }

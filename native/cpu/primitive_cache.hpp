@@ -67,6 +67,9 @@ struct CachedPrimitive {
     std::vector<std::pair<int, dnnl::memory::desc>> args;
     dnnl::memory::desc scratchpad;
     size_t scratchpad_bytes = 0;
+    // Built with runtime dimensions (DNNL_RUNTIME_DIM_VAL): every execution passes the
+    // concrete descriptors of its arguments.
+    bool runtime_dims = false;
 };
 
 // The attributes every cached primitive starts from: a user-managed scratchpad.
@@ -94,10 +97,12 @@ std::shared_ptr<const CachedPrimitive> cached_primitive(const CacheKey &key,
             key, [](const void *c) { return (*static_cast<const Build *>(c))(); }, &build);
 }
 
-// One execution argument: its DNNL_ARG_* id and the memory it reads or writes.
+// One execution argument: its DNNL_ARG_* id, the memory it reads or writes and, for a
+// primitive with runtime dimensions, its concrete descriptor (else the recorded one).
 struct ExecArg {
     int id;
     const void *data;
+    const dnnl::memory::desc *md = nullptr;
 };
 
 // Executes p on the calling thread's stream with a per-thread scratchpad and waits for it.

@@ -277,11 +277,12 @@ inline int rows_smem_bytes(int d) {
 
 // Block (x: 8 rows of this K/V head, y: batch * Hkv + K/V head, z: key split). Row r of a
 // K/V head is query position r / group of query head kv_head * group + r % group.
+// vec: K and V rows are 16-byte aligned and D a multiple of 8 (vector loads).
 // partial == nullptr: writes dst. Otherwise writes (m, l, o[D]) per row and split to
 // partial[((batch * H + head) * Tq + i) * splits + split], for attention_combine_kernel.
 template <typename T>
 __global__ void __launch_bounds__(kRowsWarps * 32)
-    attention_rows_kernel(AttnArgs p, int keys_per_split, float *partial) {
+    attention_rows_kernel(AttnArgs p, int keys_per_split, bool vec, float *partial) {
     extern __shared__ float fsm[];
     const int D = p.d;
     const int kstride = D % 2 == 0 ? D + 1 : D;
@@ -320,13 +321,32 @@ __global__ void __launch_bounds__(kRowsWarps * 32)
     for (int k0 = kb; k0 < ke; k0 += kRowsKeys) {
         // the previous tile is consumed (and on the first pass, q is in place)
         __syncthreads();
-        for (int e = threadIdx.x; e < kRowsKeys * D; e += kRowsWarps * 32) {
-            const int kr = e / D;
-            const int d = e % D;
-            const int key = k0 + kr;
-            const bool ok = key < ke;
-            sk[kr * kstride + d] = ok ? to_float(gk[key * p.ks[2] + d]) : 0.0f;
-            sv[kr * D + d] = ok ? to_float(gv[key * p.vs[2] + d]) : 0.0f;
+        if (vec) {
+            // 8 elements per 16-byte load; keys at or past ke are zeros
+            for (int e = threadIdx.x; e < kRowsKeys * D / 8; e += kRowsWarps * 32) {
+                const int kr = e / (D / 8);
+                const int d = e % (D / 8) * 8;
+                const int key = k0 + kr;
+                float kx[8] = {}, vx[8] = {};
+                if (key < ke) {
+                    load8(gk + key * p.ks[2] + d, kx);
+                    load8(gv + key * p.vs[2] + d, vx);
+                }
+#pragma unroll
+                for (int u = 0; u < 8; ++u) {
+                    sk[kr * kstride + d + u] = kx[u];
+                    sv[kr * D + d + u] = vx[u];
+                }
+            }
+        } else {
+            for (int e = threadIdx.x; e < kRowsKeys * D; e += kRowsWarps * 32) {
+                const int kr = e / D;
+                const int d = e % D;
+                const int key = k0 + kr;
+                const bool ok = key < ke;
+                sk[kr * kstride + d] = ok ? to_float(gk[key * p.ks[2] + d]) : 0.0f;
+                sv[kr * D + d] = ok ? to_float(gv[key * p.vs[2] + d]) : 0.0f;
+            }
         }
         __syncthreads();
 
@@ -506,6 +526,7 @@ template <typename T> gatun_cuda_status launch_rows(const AttnArgs &p, cudaStrea
     if (keys_per_split == 0) keys_per_split = kRowsKeys;
     splits = static_cast<int>(std::max<int64_t>(ceil_div(p.tk, keys_per_split), 1));
 
+    const bool vec = p.d % 8 == 0 && rows_aligned(p.k, p.ks) && rows_aligned(p.v, p.vs);
     const int bytes = rows_smem_bytes(p.d);
     const void *kernel = reinterpret_cast<const void *>(attention_rows_kernel<T>);
     GATUN_CUDA_TRY(allow_shared_memory(kernel, bytes));
@@ -513,7 +534,7 @@ template <typename T> gatun_cuda_status launch_rows(const AttnArgs &p, cudaStrea
 
     if (splits == 1) {
         attention_rows_kernel<T><<<grid, kRowsWarps * 32, bytes, stream>>>(p, keys_per_split,
-                                                                           nullptr);
+                                                                           vec, nullptr);
         GATUN_CUDA_CHECK_LAUNCH("attention_rows_kernel");
         return GATUN_CUDA_OK;
     }
@@ -524,7 +545,7 @@ template <typename T> gatun_cuda_status launch_rows(const AttnArgs &p, cudaStrea
     float *partial = nullptr;
     GATUN_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void **>(&partial), scratch, stream));
     attention_rows_kernel<T><<<grid, kRowsWarps * 32, bytes, stream>>>(p, keys_per_split,
-                                                                       partial);
+                                                                       vec, partial);
     cudaError_t err = cudaGetLastError();
     if (err == cudaSuccess) {
         const unsigned combine_blocks = static_cast<unsigned>(ceil_div(total_rows, 8));

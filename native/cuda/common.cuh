@@ -79,7 +79,8 @@ inline int dtype_size(int32_t dtype) {
     }
 }
 
-const char *dtype_name(int32_t dtype);
+// "BF16", ... or "unknown dtype 7", for messages.
+std::string dtype_name(int32_t dtype);
 
 inline bool is_float_dtype(int32_t dtype) {
     return dtype == GATUN_F32 || dtype == GATUN_F16 || dtype == GATUN_BF16;

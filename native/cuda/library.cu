@@ -51,13 +51,13 @@ std::string shape_str(const int64_t *values, int count) {
     return s + "]";
 }
 
-const char *dtype_name(int32_t dtype) {
+std::string dtype_name(int32_t dtype) {
     switch (dtype) {
     case GATUN_F32: return "F32";
     case GATUN_F16: return "F16";
     case GATUN_BF16: return "BF16";
     case GATUN_I32: return "I32";
-    default: return "unknown dtype";
+    default: return "unknown dtype " + std::to_string(dtype);
     }
 }
 

@@ -6,8 +6,8 @@
 // rope_kernel: one thread per pair, consecutive threads on consecutive pairs.
 // rope_reference_kernel: one thread per row (b, h, t), looping over its pairs.
 // Each pair is read before it is written by the same thread, so dst may alias src.
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common.cuh"

@@ -144,7 +144,8 @@ GATUN_API gatun_status gatun_softmax(int32_t dtype, int64_t rows, int64_t cols,
  *        so a single new query sees the whole cache)
  *   dst: [B, H, Tq, D] strides d_strides[4]
  *   weights: fp32 contiguous [B, H, Tq, Tk] receiving the attention probabilities, or NULL
- * q, k, v and dst share one dtype. A query row with every key masked outputs zeros. */
+ * q, k, v and dst share one dtype; their last stride (along D) is 1. A query row with every
+ * key masked outputs zeros. */
 GATUN_API gatun_status gatun_attention(int32_t dtype, int64_t b, int64_t h, int64_t hkv,
                                        int64_t tq, int64_t tk, int64_t d,
                                        const void *q, const int64_t *q_strides,

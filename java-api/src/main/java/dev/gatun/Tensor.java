@@ -91,7 +91,7 @@ public final class Tensor {
     }
 
     /**
-     * Wraps caller-owned host memory as a contiguous tensor, without copying.
+     * Wraps caller-owned host memory as a contiguous (row-major) tensor, without copying.
      *
      * @see #wrap(MemorySegment, DType, long[], long[], Device)
      */
@@ -101,15 +101,62 @@ public final class Tensor {
     }
 
     /**
-     * Wraps caller-owned memory as a tensor with the given strides, without copying. The
-     * segment's owner (its arena) stays the owner: Gatun never frees it. For
-     * {@code Device.CUDA} the segment holds a device address and is never dereferenced by Java.
+     * Wraps caller-owned memory as a tensor with the given strides, without copying: the
+     * tensor reads and writes the caller's bytes, so writes through either side are seen by
+     * the other.
      *
-     * @throws IllegalArgumentException if a dimension or stride is negative, or the view would
-     *     reach outside the segment
+     * <pre>{@code
+     * try (Arena arena = Arena.ofShared()) {                  // the caller owns the memory
+     *     MemorySegment data = arena.allocate(ValueLayout.JAVA_FLOAT, 2 * 3);
+     *     Tensor x = Tensor.wrap(data, DType.F32, 2, 3);      // [2, 3], no copy
+     *     Tensor xt = Tensor.wrap(data, DType.F32, new long[] {3, 2}, new long[] {1, 3},
+     *             Device.CPU);                                // the same bytes read as x^T
+     *     try (Scope scope = Scope.open()) {
+     *         Tensor y = new Ops(backend, scope).gelu(x);     // y belongs to scope
+     *         MemorySegment out = y.segment();                // zero-copy, owned by scope
+     *     }
+     * }   // x and xt now throw IllegalStateException: their memory is gone
+     * }</pre>
+     *
+     * <p>Lifetime: the segment's owner (its arena, or whatever scope it has) stays the owner.
+     * Gatun never frees, resizes or keeps the memory alive: once the owner closes, every
+     * method of the tensor and of its views that touches memory, and every op given it,
+     * throws {@link IllegalStateException} (the JVM does not crash). Closing a shared arena
+     * while an op on one of its tensors is in a native call fails in the caller's
+     * {@code close()} instead. Results of ops are new tensors in the op's {@link Scope},
+     * never in the wrapped memory.
+     *
+     * <p>Threads: a segment of a confined arena can be used only by its owner thread, and
+     * the Java backend runs large ops on worker threads; wrap memory from a shared, global
+     * or automatic arena to use it with every backend.
+     *
+     * <p>Host memory must be native (off-heap): a heap segment
+     * ({@code MemorySegment.ofArray}) cannot be handed to native kernels, so it is refused;
+     * copy an array in with {@link #fromFloats} instead. A read-only segment may be wrapped
+     * for inputs: ops never write to their inputs.
+     *
+     * <p>For {@link Device#CUDA} the segment holds a device address, sized to the data
+     * ({@code MemorySegment.ofAddress(ptr).reinterpret(bytes, arena, null)}, so that the
+     * arena decides how long Gatun may use it) and is never dereferenced by Java.
+     *
+     * @param shape   the dimensions, each >= 0
+     * @param strides elements (not bytes) between neighbours along each dimension, >= 0
+     * @throws IllegalArgumentException if a dimension or stride is negative, the ranks
+     *     differ, the view would reach outside the segment, or a host segment is on the
+     *     Java heap
+     * @throws IllegalStateException if the segment's owner has already closed
      */
     public static Tensor wrap(MemorySegment segment, DType dtype, long[] shape, long[] strides,
                               Device device) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("wrap: the segment's arena is already closed");
+        }
+        if (device == Device.CPU && !segment.isNative()) {
+            throw new IllegalArgumentException("wrap: host memory must be native (off-heap);"
+                    + " a heap segment of " + segment.byteSize() + " bytes cannot be passed to"
+                    + " native kernels: copy it with Tensor.fromFloats or allocate it in an"
+                    + " Arena");
+        }
         long[] dims = checkShape("wrap", shape);
         if (strides.length != dims.length) {
             throw new IllegalArgumentException("wrap: strides " + Arrays.toString(strides)
@@ -502,7 +549,7 @@ public final class Tensor {
                 base.set(ValueLayout.JAVA_INT_UNALIGNED, d,
                         src.base.get(ValueLayout.JAVA_INT_UNALIGNED, s));
             } else {
-                writeFloat(base, d, readFloat(src.base, s));
+                writeFloat(base, d, src.readFloat(src.base, s));
             }
             increment(idx);
         }

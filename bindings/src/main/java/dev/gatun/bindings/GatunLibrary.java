@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -49,7 +50,8 @@ import java.util.stream.Stream;
  *       atomically so that concurrent JVMs never load a partial file.
  * </ol>
  * {@code libgatun.so} finds {@code libdnnl.so.3} and {@code libgomp.so.1} beside itself (its
- * run path is {@code $ORIGIN}).
+ * run path is {@code $ORIGIN}). {@code libgatun_cuda.so}, where the build made it, is extracted
+ * beside them too, but loaded only by {@link GatunCudaLibrary}.
  *
  * <p>The library is opened with {@link SymbolLookup#libraryLookup(Path, Arena)}, not
  * {@link System#load}, so that classes from several class loaders can each load it (the
@@ -68,8 +70,13 @@ public final class GatunLibrary {
     static final String LIBRARY = "libgatun.so";
     /** libgatun.so first; the rest are its dependencies, extracted beside it. */
     static final List<String> FILES = List.of(LIBRARY, "libdnnl.so.3", "libgomp.so.1");
+    /** Extracted with FILES when the class path has them: built only where nvcc was found. */
+    static final List<String> OPTIONAL_FILES = List.of(GatunCudaLibrary.LIBRARY);
     /** x86-64-v3 as /proc/cpuinfo names it; see CMakeLists.txt. */
     static final Set<String> CPU_FLAGS = Set.of("avx", "avx2", "fma", "f16c", "bmi1", "bmi2");
+
+    /** GOMP_SPINCOUNT used when the environment sets no OpenMP wait policy. */
+    static final String OPENMP_SPIN_COUNT = "10000";
 
     private static final System.Logger LOG = System.getLogger(GatunLibrary.class.getName());
     // Lives as long as this class: the library is unloaded only with its class loader.
@@ -127,6 +134,7 @@ public final class GatunLibrary {
             if (path == null) {
                 return failed("libgatun.so was not found", tried);
             }
+            limitOpenMpSpinning();
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, ARENA);
@@ -144,6 +152,41 @@ public final class GatunLibrary {
             return new Outcome(lookup, path, null);
         } catch (IOException | RuntimeException e) {
             return failed(e.toString(), tried);
+        }
+    }
+
+    /**
+     * Bounds how long idle OpenMP threads spin before sleeping, unless the user chose.
+     *
+     * <p>libgomp's idle threads spin for about 300,000 iterations before they sleep. Inside a
+     * JVM that shares its cores with GC, JIT and application threads, that spinning starves
+     * the thread doing the work: on a loaded 2-core machine one MiniLM sentence took about
+     * 1 s with the default and about 40 ms with passive waiting. A spin count of 10,000 keeps
+     * back-to-back parallel regions (one per op) cheap on an idle machine and yields quickly
+     * on a busy one. libgomp reads the variable once, when it is loaded, so it must be set
+     * before libgatun.so (and with it libgomp) loads. Setting OMP_WAIT_POLICY or
+     * GOMP_SPINCOUNT in the environment overrides this.
+     */
+    private static void limitOpenMpSpinning() {
+        if (System.getenv("OMP_WAIT_POLICY") != null || System.getenv("GOMP_SPINCOUNT") != null) {
+            return;
+        }
+        Linker linker = Linker.nativeLinker();
+        MemorySegment setenv = linker.defaultLookup().find("setenv").orElse(null);
+        if (setenv == null) {
+            LOG.log(Level.WARNING, "libc has no setenv: OpenMP keeps its default spin count");
+            return;
+        }
+        MethodHandle handle = linker.downcallHandle(setenv, FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) handle.invokeExact(arena.allocateFrom("GOMP_SPINCOUNT"),
+                    arena.allocateFrom(OPENMP_SPIN_COUNT), 0);
+            LOG.log(rc == 0 ? Level.DEBUG : Level.WARNING,
+                    "GOMP_SPINCOUNT=" + OPENMP_SPIN_COUNT + " for libgomp: setenv returned " + rc);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "could not set GOMP_SPINCOUNT: " + t);
         }
     }
 
@@ -171,8 +214,16 @@ public final class GatunLibrary {
         if (flags.isEmpty()) {
             return null;
         }
-        String line = flags.get();
-        Set<String> have = Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+        return missingCpuFlags(flags.get());
+    }
+
+    /**
+     * Null when the "flags" line of /proc/cpuinfo lists every flag of {@link #CPU_FLAGS},
+     * else why the library cannot run (the reason {@code Backends.list()} shows for native).
+     */
+    static String missingCpuFlags(String flagsLine) {
+        String list = flagsLine.substring(flagsLine.indexOf(':') + 1).trim();
+        Set<String> have = Set.of(list.split("\\s+"));
         List<String> missing = CPU_FLAGS.stream().filter(f -> !have.contains(f)).sorted()
                 .toList();
         return missing.isEmpty() ? null : "this CPU lacks " + missing
@@ -205,6 +256,13 @@ public final class GatunLibrary {
         return Files.isRegularFile(extracted) ? extracted : null;
     }
 
+    /** FILES, then those of OPTIONAL_FILES that the class path holds. */
+    private static List<String> present() {
+        List<String> names = new ArrayList<>(FILES);
+        OPTIONAL_FILES.stream().filter(n -> resource(n) != null).forEach(names::add);
+        return names;
+    }
+
     private static URL resource(String name) {
         return GatunLibrary.class.getResource("/" + RESOURCE_DIR + name);
     }
@@ -214,7 +272,7 @@ public final class GatunLibrary {
         Path dir = cacheRoot().resolve("native").resolve(contentKey());
         tried.add(dir.resolve(LIBRARY).toString());
         Files.createDirectories(dir);
-        for (String name : FILES) {
+        for (String name : present()) {
             Path target = dir.resolve(name);
             if (Files.isRegularFile(target)) {
                 continue; // same content key, so same bytes: written whole by an earlier JVM
@@ -266,7 +324,7 @@ public final class GatunLibrary {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
-        for (String name : FILES) {
+        for (String name : present()) {
             URL url = resource(name);
             if (url == null) {
                 throw new IOException("class path resource " + RESOURCE_DIR + name

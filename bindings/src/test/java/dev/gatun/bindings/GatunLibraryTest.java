@@ -2,6 +2,7 @@ package dev.gatun.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -26,6 +27,18 @@ class GatunLibraryTest {
         assertTrue(GatunLibrary.path().orElseThrow().endsWith("libgatun.so"),
                 "loaded from " + GatunLibrary.path());
         assertEquals(gatun_h.GATUN_ABI_VERSION, gatun_h.gatun_abi_version());
+    }
+
+    @Test
+    void aCpuWithoutAvx2IsRefusedWithTheMissingFlags() {
+        String haswell = "flags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx avx2 fma f16c bmi1 bmi2";
+        assertNull(GatunLibrary.missingCpuFlags(haswell));
+
+        // Sandy Bridge: AVX but no AVX2, FMA, BMI
+        String sandy = "flags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx f16c";
+        String why = GatunLibrary.missingCpuFlags(sandy);
+        assertEquals("this CPU lacks [avx2, bmi1, bmi2, fma], which the library needs"
+                + " (x86-64-v3: Haswell, Zen 1 or newer)", why);
     }
 
     @Test

@@ -33,8 +33,9 @@ import picocli.CommandLine.Spec;
  * DIR must not exist, or be an empty folder.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a BERT ONNX export (or 'minilm', the model on the class path)",
-                "to a Hugging Face folder: config.json, model.safetensors, tokenizer.json."})
+        description = "Convert a BERT ONNX export (or 'minilm', the model on the class "
+                + "path) to a Hugging Face folder: config.json, model.safetensors, "
+                + "tokenizer.json.")
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -31,8 +31,9 @@ import picocli.CommandLine.Spec;
  * }</pre>
  */
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Print one JSON line per TEXT: {\"text\", \"tokens\", \"embedding\"}.",
-                "Texts longer than --max-tokens are truncated (the summary counts them)."})
+        description = "Print one JSON line per TEXT: {\"text\", \"tokens\", "
+                + "\"embedding\"}. Texts longer than --max-tokens are truncated (the "
+                + "summary counts them).")
 final class EmbedCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,16 +44,18 @@ final class EmbedCommand implements Callable<Integer> {
     BackendOption backend;
 
     @Option(names = "--model", paramLabel = "minilm|DIR|FILE.onnx", defaultValue = "minilm",
-            description = {"minilm (all-MiniLM-L6-v2 from the class path), a Hugging Face",
-                    "folder (config.json, model.safetensors, tokenizer.json), or an ONNX",
-                    "BERT export with tokenizer.json beside it. Default: ${DEFAULT-VALUE}."})
+            description = "minilm (all-MiniLM-L6-v2 from the class path), a Hugging "
+                    + "Face folder (config.json, model.safetensors, tokenizer.json), "
+                    + "or an ONNX BERT export with tokenizer.json beside it. Default: "
+                    + "${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--max-tokens", paramLabel = "N",
             defaultValue = "" + SentenceEmbedder.DEFAULT_MAX_TOKENS,
-            description = {"Truncate each text to N tokens, [CLS] and [SEP] included;",
-                    "at most the model's position limit (512). Default: ${DEFAULT-VALUE}",
-                    "(sentence-transformers' setting for all-MiniLM-L6-v2)."})
+            description = "Truncate each text to N tokens, [CLS] and [SEP] included; at "
+                    + "most the model's position limit (512). Default: "
+                    + "${DEFAULT-VALUE} (sentence-transformers' setting for "
+                    + "all-MiniLM-L6-v2).")
     int maxTokens;
 
     @Option(names = "--similarity",

@@ -1,9 +1,7 @@
 package dev.gatun.cli;
 
 import dev.gatun.Backend;
-import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
-import dev.gatun.Tensor;
 import dev.gatun.io.HfConfig;
 import dev.gatun.io.HfLlamaWeights;
 import dev.gatun.io.Llama2cCheckpoint;
@@ -17,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -45,9 +41,10 @@ import picocli.CommandLine.Spec;
  * stops, the first {@code eos_token_id} for Hugging Face folders.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate text (or token ids) from a Llama-architecture model.",
-                "Prints the prompt and the generated text, or with --tokens (or without a",
-                "tokenizer) the token ids after BOS, space-separated on one line."})
+        description = "Generate text (or token ids) from a Llama-architecture model. "
+                + "Prints the prompt and the generated text, or with --tokens (or "
+                + "without a tokenizer) the token ids after BOS, space-separated on "
+                + "one line.")
 final class GenerateCommand implements Callable<Integer> {
     private static final int DEFAULT_STEPS = 256;
 
@@ -66,13 +63,14 @@ final class GenerateCommand implements Callable<Integer> {
     Path tokenizerFile;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
-            description = {"The text to continue. Without --tokenizer: token ids separated by",
-                    "spaces. BOS is always prepended. Default: empty (BOS alone)."})
+            description = "The text to continue. Without --tokenizer: token ids "
+                    + "separated by spaces. BOS is always prepended. Default: empty "
+                    + "(BOS alone).")
     String prompt;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = {"New tokens to generate, at most the context minus the prompt.",
-                    "Default: " + DEFAULT_STEPS + ", or what the context leaves."})
+            description = "New tokens to generate, at most the context minus the prompt. "
+                    + "Default: " + DEFAULT_STEPS + ", or what the context leaves.")
     Integer steps;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
@@ -210,14 +208,6 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + " holds a '" + c.modelType()
                     + "' model; generate needs a llama one");
         }
-        LlamaConfig config = new LlamaConfig(c.hiddenSize(), c.intermediateSize(),
-                c.numHiddenLayers(), c.numAttentionHeads(), c.kvHeads(), c.vocabSize(),
-                c.maxPositionEmbeddings(), (float) c.normEps(), c.ropeTheta().floatValue());
-        Map<String, Tensor> map = new HashMap<>();
-        for (String name : weights.names()) {
-            map.put(name, weights.get(name));
-        }
-        RopeStyle style = weights.ropeStyle();
-        return new Loaded(LlamaModel.fromWeights(map, config, style), format, stop);
+        return new Loaded(LlamaModel.load(weights), format, stop);
     }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatun.Backends;
 import dev.gatun.Scope;
+import dev.gatun.io.LlamaHfConverter;
 import dev.gatun.io.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -211,6 +212,34 @@ class MainTest {
     }
 
     @Test
+    void anOnnxFileWithItsTokenizerBesideEmbedsAndConverts(@TempDir Path dir)
+            throws IOException {
+        String backend = hostBackend();
+        assumeTrue(backend != null, "no usable host backend: " + Backends.list());
+        Path onnx = dir.resolve("all-minilm-l6-v2.onnx");
+        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
+            try (var in = MainTest.class.getClassLoader().getResourceAsStream(name)) {
+                assumeTrue(in != null, name + " is not on the test class path");
+                Files.copy(in, dir.resolve(name));
+            }
+        }
+        String text = "An ONNX file on disk.";
+        JsonNode a = JSON.readTree(gatun("embed", "--backend", backend, text).out());
+        Run fromFile = gatun("embed", "--backend", backend, "--model", onnx.toString(), text);
+        assertEquals(Main.OK, fromFile.status(), fromFile.describe());
+        JsonNode b = JSON.readTree(fromFile.out());
+        for (int k = 0; k < 384; k++) {
+            assertEquals(a.get("embedding").get(k).asDouble(),
+                    b.get("embedding").get(k).asDouble(), 1e-6, "component " + k);
+        }
+
+        Path out = dir.resolve("hf");
+        Run c = gatun("convert", onnx.toString(), out.toString());
+        assertEquals(Main.OK, c.status(), c.describe());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), c.describe());
+    }
+
+    @Test
     void generateGreedyMatchesLlama2cReference() throws IOException {
         Path shared = Path.of(System.getProperty("gatun.shared.dir", "../shared"));
         Path ckpt = shared.resolve("fixtures/llama2c/stories260K.bin");
@@ -233,6 +262,28 @@ class MainTest {
         assertEquals(1, r.errLines().size(), r.describe());
         assertTrue(r.err().contains("stories260K.bin") && r.err().contains("tokens/s"),
                 r.describe());
+    }
+
+    @Test
+    void generateFromAHuggingFaceFolderMatchesTheCheckpoint(@TempDir Path dir) {
+        Path shared = Path.of(System.getProperty("gatun.shared.dir", "../shared"));
+        Path ckpt = shared.resolve("fixtures/llama2c/stories260K.bin");
+        assumeTrue(Files.isRegularFile(ckpt), "fixture absent under " + shared);
+        String backend = hostBackend();
+        assumeTrue(backend != null, "no usable host backend: " + Backends.list());
+        Path hf = dir.resolve("stories260K-hf");
+        LlamaHfConverter.convert(ckpt, hf);
+        String[] common = {"--backend", backend, "--temperature", "0", "--steps", "24",
+            "--tokens", "--prompt", "1 403 407"};
+        Run fromBin = gatun(Stream.concat(Stream.of("generate", "--checkpoint",
+                ckpt.toString()), Stream.of(common)).toArray(String[]::new));
+        Run fromHf = gatun(Stream.concat(Stream.of("generate", "--checkpoint",
+                hf.toString()), Stream.of(common)).toArray(String[]::new));
+        assertEquals(Main.OK, fromBin.status(), fromBin.describe());
+        assertEquals(Main.OK, fromHf.status(), fromHf.describe());
+        assertTrue(fromBin.out().startsWith("1 403 407 "), fromBin.describe());
+        assertEquals(fromBin.out(), fromHf.out(), "llama2.c and HF folder, greedy");
+        assertTrue(fromHf.err().contains("Hugging Face"), fromHf.describe());
     }
 
     @Test

@@ -34,10 +34,10 @@ final class Elementwise {
     }
 
     /** dst[i] = act(src[i]). */
-    static void activation(Activation act, View src, View dst, long n) {
+    static void activation(JavaKernels kern, Activation act, View src, View dst, long n) {
         chunks(n, (start, len, x) -> {
             src.read(start, 1, len, x, 0);
-            Activations.apply(act, x, 0, len);
+            kern.activation(act, x, 0, len);
             dst.write(start, 1, len, x, 0);
         }, src, dst);
     }

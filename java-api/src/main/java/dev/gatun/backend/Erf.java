@@ -4,15 +4,26 @@ package dev.gatun.backend;
  * The error function and its complement in double precision, accurate to about 1e-7
  * relative, for the exact GELU.
  *
- * <p>Two pieces: below 1 the Maclaurin series, which converges in under twenty terms there
- * and is exact to rounding; from 1 up the Chebyshev fit of erfc published in Numerical
- * Recipes (2nd ed., section 6.2), whose relative error is below 1.2e-7 for every argument.
+ * <p>Two pieces: below 1 the Maclaurin series to degree 25, exact there to about 1e-11;
+ * from 1 up the Chebyshev fit of erfc published in Numerical Recipes (2nd ed., section
+ * 6.2), whose relative error is below 1.2e-7 for every argument.
  * erf(x) = 1 - erfc(x) is formed only where erfc(x) < 0.16, so the fit's error does not
  * grow through cancellation, and erfc(x) = 1 - erf(x) only where erf(x) < 0.85.
  */
 final class Erf {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
     private static final double SERIES_LIMIT = 1.0;
+
+    /** (-1)^n / (n! (2n+1)) for n in [0, 12]. */
+    private static final double[] SERIES = new double[13];
+
+    static {
+        double factorial = 1;
+        for (int n = 0; n < SERIES.length; n++) {
+            factorial *= Math.max(n, 1);
+            SERIES[n] = (n % 2 == 0 ? 1 : -1) / (factorial * (2 * n + 1));
+        }
+    }
 
     private Erf() {}
 
@@ -34,20 +45,18 @@ final class Erf {
         return x < SERIES_LIMIT ? 1 - series(x) : erfcFit(x);
     }
 
-    /** erf by its Maclaurin series: 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1)). */
+    /**
+     * erf by its Maclaurin series, 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1)), cut after
+     * n = 12 and evaluated by Horner's rule in x^2. For |x| < 1 the series alternates with
+     * shrinking terms, so the cut costs less than the first term left out, 6e-12.
+     */
     private static double series(double x) {
         double x2 = x * x;
-        double term = x; // (-1)^n x^(2n+1) / n!
-        double sum = x;
-        for (int n = 1; n < 40; n++) {
-            term *= -x2 / n;
-            double add = term / (2 * n + 1);
-            sum += add;
-            if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
-                break;
-            }
+        double sum = SERIES[SERIES.length - 1];
+        for (int n = SERIES.length - 2; n >= 0; n--) {
+            sum = sum * x2 + SERIES[n];
         }
-        return TWO_OVER_SQRT_PI * sum;
+        return TWO_OVER_SQRT_PI * x * sum;
     }
 
     /** erfc(z) for z >= 0 by the Numerical Recipes Chebyshev fit (relative error < 1.2e-7). */

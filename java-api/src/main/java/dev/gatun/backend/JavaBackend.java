@@ -37,8 +37,7 @@ import java.util.ServiceLoader;
  * closed by another thread mid-op makes the op fail with {@link IllegalStateException}
  * (never a crash; the memory is not read after it is freed).
  *
- * <p>Limitations: each dimension must be below 2^31; activations are evaluated one element
- * at a time in double precision rather than vectorised.
+ * <p>Limitation: each dimension must be below 2^31.
  */
 public final class JavaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger(JavaBackend.class.getName());
@@ -114,8 +113,8 @@ public final class JavaBackend implements Backend {
     @Override
     public void activation(Activation act, Tensor src, Tensor dst) {
         contiguous("activation", src, dst);
-        guard("activation", () -> Elementwise.activation(act, View.of(src), View.of(dst),
-                src.numel()));
+        guard("activation", () -> Elementwise.activation(kernels, act, View.of(src),
+                View.of(dst), src.numel()));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.gatun.backend;
 
+import dev.gatun.Activation;
+
 /**
  * The inner loops of the pure-Java backend, on fp32 arrays: {@link JavaBackend} packs tensor
  * data (any dtype, any strides) into float arrays and hands the arithmetic to one of these.
@@ -8,7 +10,9 @@ package dev.gatun.backend;
  * {@code dev.gatun.vector.VectorKernels} in the {@code gatun-vector} module, written with the
  * incubating Vector API and found through {@link java.util.ServiceLoader} only when the JVM
  * runs with {@code --add-modules jdk.incubator.vector} (see {@link JavaBackend}). Both
- * accumulate in fp32; their results differ only by the order of additions.
+ * accumulate in fp32; their results differ by the order of additions, and in the
+ * activations, which the scalar kernels evaluate in double and the vector kernels in float,
+ * by a few units in the last place of fp32.
  *
  * <p>Arrays are addressed as (array, offset) pairs; a matrix adds its row stride ("ld",
  * leading dimension, in elements). Implementations must be stateless and thread-safe.
@@ -42,6 +46,12 @@ public interface JavaKernels {
 
     /** {@code x *= factor} over n elements. */
     void scale(float[] x, int off, int n, float factor);
+
+    /**
+     * {@code x = act(x)} over n elements, for the activations as {@link Activation} defines
+     * them, accurate to 2e-6 relative where |act(x)| >= 1e-2 and 2e-8 absolute below.
+     */
+    void activation(Activation act, float[] x, int off, int n);
 
     /** The plain-loop kernels, available on every JVM. */
     static JavaKernels scalar() {

@@ -82,7 +82,7 @@ final class Matmul {
             packB(w, bi, k0, kc, n0, nc, bp, scratch);
             kern.gemm(mc, nc, kc, ap, 0, kc, bp, 0, nc, c, 0, nc);
         }
-        epilogue(c, nc, bias, act, res, dst, bi, m0, mc, n0);
+        epilogue(kern, c, nc, bias, act, res, dst, bi, m0, mc, n0);
     }
 
     /** ap[i, p] = a[bi, m0 + i, k0 + p], row-major [mc, kc]. */
@@ -154,11 +154,12 @@ final class Matmul {
                 c[i * nc + j] = kern.dot(ap, i * k, col, 0, k);
             }
         }
-        epilogue(c, nc, bias, act, res, dst, bi, 0, m, n0);
+        epilogue(kern, c, nc, bias, act, res, dst, bi, 0, m, n0);
     }
 
     /** dst rows = act(c + bias) + residual, c [mc, nc] at rows m0, columns n0 of batch bi. */
-    private static void epilogue(float[] c, int nc, float[] bias, Activation act, View res,
+    private static void epilogue(JavaKernels kern, float[] c, int nc, float[] bias,
+                                 Activation act, View res,
                                  View dst, int bi, int m0, int mc, int n0) {
         float[] resRow = res == null ? null : new float[nc];
         for (int i = 0; i < mc; i++) {
@@ -168,7 +169,7 @@ final class Matmul {
                     c[off + j] += bias[n0 + j];
                 }
             }
-            Activations.apply(act, c, off, nc);
+            kern.activation(act, c, off, nc);
             if (res != null) {
                 res.read(res.at(bi, m0 + i, n0), res.stride(2), nc, resRow, 0);
                 for (int j = 0; j < nc; j++) {

@@ -39,8 +39,12 @@ import java.util.function.IntSupplier;
  *       AVX2-VNNI-2); elsewhere matmul, attention, the norms, softmax and the activations
  *       convert their operands to f32 copies per call, which costs memory and time.
  *   <li>oneDNN primitives are built once per shape and kept in a cache of the 1024 most
- *       recently used ({@link #cacheStats()}); shapes that change every call (attention over a
- *       growing KV cache) build a new primitive each time.
+ *       recently used ({@link #cacheStats()}); a shape seen for the first time pays for a
+ *       JIT compilation (~0.5 ms for a matmul). Attention over at most 8 query rows (decoding)
+ *       takes Tk at run time, so a growing KV cache adds only a softmax primitive per length.
+ *   <li>A GELU fused into {@link #matmul} is oneDNN's, whose relative error grows below
+ *       x = -2 (the absolute error stays under 1e-6); {@link #activation} recomputes those
+ *       elements exactly.
  *   <li>The library needs an x86-64-v3 CPU (AVX2, FMA, F16C) on Linux.
  * </ul>
  */

@@ -1,5 +1,7 @@
 package dev.gatun.backend;
 
+import dev.gatun.Activation;
+
 /** {@link JavaKernels} as plain loops, for JVMs without {@code jdk.incubator.vector}. */
 final class ScalarKernels implements JavaKernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
@@ -95,5 +97,10 @@ final class ScalarKernels implements JavaKernels {
         for (int i = 0; i < n; i++) {
             x[off + i] *= factor;
         }
+    }
+
+    @Override
+    public void activation(Activation act, float[] x, int off, int n) {
+        Activations.apply(act, x, off, n);
     }
 }

@@ -11,9 +11,10 @@ import java.util.Arrays;
  * Small data movements the layers need besides the ops: index tensors from Java arrays,
  * results back into Java arrays, and writing a tensor into a view of a larger one.
  *
- * <p>Limitation: index tensors and read-backs are host memory, so these methods need a
- * backend whose device is {@link Device#CPU}; on another device they throw
- * {@link IllegalStateException} naming the backend.
+ * <p>Limitation: index tensors ({@link #ints}, {@link #positions}) and read-backs
+ * ({@link #toFloats}) are host memory, so they need a backend whose device is
+ * {@link Device#CPU}; on another device they throw {@link IllegalStateException} naming the
+ * backend.
  */
 public final class Tensors {
     private Tensors() {}
@@ -42,11 +43,10 @@ public final class Tensors {
     /**
      * A zero-filled contiguous tensor owned by {@code ops.scope()} on the backend's device.
      *
-     * @throws IllegalStateException if the backend's device is not the host
+     * @throws IllegalStateException if the scope is closed
      */
     public static Tensor zeros(Ops ops, DType dtype, long... shape) {
-        requireHost(ops, "Tensors.zeros");
-        return Tensor.allocate(ops.scope(), dtype, shape);
+        return ops.backend().allocate(ops.scope(), dtype, shape);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.gatun.backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatun.Activation;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,6 +103,63 @@ class KernelsTest {
             }
             assertEquals(refExpSum, expSum, 1e-6 * (1 + refExpSum), what + " expSum total");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kernels")
+    void activationsOnEveryLengthAndRange(JavaKernels kern) {
+        long seed = System.nanoTime();
+        Random rng = new Random(seed);
+        for (Activation act : Activation.values()) {
+            for (int n : LENGTHS) {
+                float[] x = new float[n + 2];
+                for (int i = 0; i < x.length; i++) {
+                    // spread over [-12, 12]: both erf branches, the tails, and zero
+                    x[i] = (float) (24 * rng.nextDouble() - 12) * (i % 3 == 0 ? 0.05f : 1);
+                }
+                float[] y = x.clone();
+                kern.activation(act, y, 2, n);
+                for (int i = 0; i < x.length; i++) {
+                    double ref = i < 2 ? x[i] : reference(act, x[i]);
+                    double err = Math.abs(y[i] - ref);
+                    assertTrue(err <= 2e-6 * Math.max(Math.abs(ref), 1e-2), "seed=" + seed
+                            + " " + kern.name() + " " + act + " n=" + n + " x=" + x[i]
+                            + ": got " + y[i] + ", expected " + ref);
+                }
+            }
+        }
+    }
+
+    /** act(x) in double, GELU through erf from its series and continued fraction. */
+    private static double reference(Activation act, double x) {
+        return switch (act) {
+            case NONE -> x;
+            case GELU_ERF -> 0.5 * x * erfc(-x / Math.sqrt(2));
+            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI)
+                    * (x + 0.044715 * x * x * x)));
+            case SILU -> x / (1 + Math.exp(-x));
+        };
+    }
+
+    /** erfc by its series below 2 and its continued fraction above (see ErfTest). */
+    private static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x >= 2) {
+            double f = x;
+            for (int n = 400; n >= 1; n--) {
+                f = x + (n / 2.0) / f;
+            }
+            return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+        }
+        double term = x;
+        double sum = x;
+        for (int n = 1; n < 200 && Math.abs(term) > 1e-22; n++) {
+            term *= -x * x / n;
+            sum += term / (2 * n + 1);
+        }
+        return 1 - 2 / Math.sqrt(Math.PI) * sum;
     }
 
     private static float[] random(Random rng, int n) {

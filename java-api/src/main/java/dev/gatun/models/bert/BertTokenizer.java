@@ -30,6 +30,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * by the tokenizer's own rule; {@link Tokens#truncated()} says when that happened. The
  * truncation and padding settings stored in the {@code tokenizer.json} are replaced by these.
  *
+ * <p>On first use DJL copies its native library out of the jar into {@code ~/.djl.ai}
+ * (or {@code $DJL_CACHE_DIR}) and loads it from there.
+ *
  * <p>Thread safety: one instance may be shared by any number of threads. The Rust tokenizer
  * only reads its state while encoding (DJL sets truncation and padding once, here, in the
  * constructor), so concurrent {@link #encode} calls are safe; what is not safe in DJL is

@@ -49,7 +49,7 @@ public final class MiniLm {
                 && loader.getResource(TOKENIZER_RESOURCE) != null;
     }
 
-    /** Loads the model with the default truncation of 256 tokens; see {@link #load(Backend, int)}. */
+    /** Loads the model truncating at 256 tokens; see {@link #load(Backend, int)}. */
     public static SentenceEmbedder load(Backend backend) {
         return load(backend, SentenceEmbedder.DEFAULT_MAX_TOKENS);
     }

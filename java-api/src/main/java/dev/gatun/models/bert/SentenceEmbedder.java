@@ -198,25 +198,7 @@ public final class SentenceEmbedder implements AutoCloseable {
             truncated += t.truncated() ? 1 : 0;
         }
 
-        // longest first, so each batch pads little and the first one shows the peak memory
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids[i].length).reversed());
-
-        float[][] out = new float[n][];
-        int start = 0;
-        while (start < n) {
-            int t = ids[order[start]].length;
-            int b = Math.min(Math.min(MAX_BATCH, Math.max(1, MAX_BATCH_TOKENS / t)), n - start);
-            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(start, start + b));
-            float[][] pooled = embedBatch(batch.stream().map(i -> ids[i]).toList(), t);
-            for (int j = 0; j < b; j++) {
-                out[batch.get(j)] = pooled[j];
-            }
-            start += b;
-        }
+        float[][] out = run(Arrays.asList(ids), true);
         int[] tokens = new int[n];
         for (int i = 0; i < n; i++) {
             tokens[i] = ids[i].length;
@@ -224,8 +206,79 @@ public final class SentenceEmbedder implements AutoCloseable {
         return new Result(out, tokens, truncated);
     }
 
-    /** Runs one right-padded batch of B sequences of at most T tokens; returns [B][C]. */
-    private float[][] embedBatch(List<int[]> sequences, int t) {
+    /**
+     * Runs the encoder on token IDs that the caller made and returns each sequence's mean
+     * over its tokens of the last hidden state, not normalised: the step before the L2
+     * normalisation of {@link #embed}, for callers that combine several windows of one long
+     * text before normalising (as LangChain4j does).
+     *
+     * <pre>{@code
+     * int[] ids = embedder.tokenizer().encode("The cat sits.").ids();   // [CLS] ... [SEP]
+     * float[] mean = embedder.meanPool(List.of(ids))[0];               // [C], not unit
+     * }</pre>
+     *
+     * <p>Batching and thread safety are as for {@link #embed}.
+     *
+     * @param ids each a sequence [T_i] of I32 token IDs in [0, V), special tokens included,
+     *            1 <= T_i <= the model's position limit
+     * @return [n][C], in input order
+     * @throws IllegalArgumentException if a sequence is empty, longer than the position
+     *     limit, or holds an ID outside [0, V)
+     * @throws IllegalStateException if this embedder is closed
+     */
+    public float[][] meanPool(List<int[]> ids) {
+        Objects.requireNonNull(ids, "ids");
+        BertConfig config = model.config();
+        for (int i = 0; i < ids.size(); i++) {
+            int[] s = Objects.requireNonNull(ids.get(i), "SentenceEmbedder.meanPool: ids " + i);
+            if (s.length < 1 || s.length > config.maxPositions()) {
+                throw new IllegalArgumentException("SentenceEmbedder.meanPool: sequence " + i
+                        + " has " + s.length + " tokens, must have 1 to "
+                        + config.maxPositions() + " (the model's position limit)");
+            }
+            for (int id : s) {
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new IllegalArgumentException("SentenceEmbedder.meanPool: sequence "
+                            + i + " holds token ID " + id + ", outside [0, "
+                            + config.vocabSize() + ")");
+                }
+            }
+        }
+        return run(ids, false);
+    }
+
+    /** Runs sequences in batches of similar length; returns [n][C] in input order. */
+    private float[][] run(List<int[]> ids, boolean normalize) {
+        int n = ids.size();
+
+        // longest first, so each batch pads little and the first one shows the peak memory
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids.get(i).length)
+                .reversed());
+
+        float[][] out = new float[n][];
+        int start = 0;
+        while (start < n) {
+            int t = ids.get(order[start]).length;
+            int b = Math.min(Math.min(MAX_BATCH, Math.max(1, MAX_BATCH_TOKENS / t)), n - start);
+            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(start, start + b));
+            float[][] pooled = embedBatch(batch.stream().map(ids::get).toList(), t, normalize);
+            for (int j = 0; j < b; j++) {
+                out[batch.get(j)] = pooled[j];
+            }
+            start += b;
+        }
+        return out;
+    }
+
+    /**
+     * Runs one right-padded batch of B sequences of at most T tokens; returns [B][C], the
+     * mean over each sequence's tokens, L2-normalised when asked.
+     */
+    private float[][] embedBatch(List<int[]> sequences, int t, boolean normalize) {
         int b = sequences.size();
         int c = dimension();
         int[] flat = new int[b * t]; // padding: ID 0, never seen by a real token
@@ -259,7 +312,7 @@ public final class SentenceEmbedder implements AutoCloseable {
                 sum[k] /= lengths[i];
                 norm += sum[k] * sum[k];
             }
-            double scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+            double scale = normalize ? 1 / Math.max(Math.sqrt(norm), 1e-12) : 1;
             for (int k = 0; k < c; k++) {
                 pooled[i][k] = (float) (sum[k] * scale);
             }

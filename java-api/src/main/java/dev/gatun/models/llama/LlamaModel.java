@@ -1,6 +1,7 @@
 package dev.gatun.models.llama;
 
 import dev.gatun.Backend;
+import dev.gatun.DType;
 import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
@@ -97,6 +98,30 @@ public final class LlamaModel {
         Map<String, Tensor> byName = new HashMap<>();
         for (String name : weights.names()) {
             byName.put(name, weights.get(name));
+        }
+        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
+    }
+
+    /**
+     * As {@link #load(LlamaWeights)}, for checkpoints stored in F16 or BF16: norm weights
+     * that are not F32 are widened to F32 copies owned by {@code scope} (the norms take F32
+     * scales); every other weight is used in place, so activations and the cache take the
+     * checkpoint's dtype.
+     *
+     * @throws IllegalArgumentException as {@link #load(LlamaWeights)}
+     * @throws IllegalStateException if {@code scope} is closed
+     */
+    public static LlamaModel load(LlamaWeights weights, Scope scope) {
+        Map<String, Tensor> byName = new HashMap<>();
+        for (String name : weights.names()) {
+            Tensor t = weights.get(name);
+            boolean norm = name.endsWith("layernorm.weight") || name.equals("model.norm.weight");
+            if (norm && t.dtype() != DType.F32) {
+                Tensor wide = Tensor.allocate(scope, DType.F32, t.shape());
+                wide.copyFrom(t);
+                t = wide;
+            }
+            byName.put(name, t);
         }
         return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
     }

@@ -104,7 +104,8 @@ class BertTokenizerTest {
     void sharedBetweenThreadsGivesTheSameIdsAsOneThread() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        String[] words = {"the", "cat", "sat", "on", "mat", "naïve", "café", "東京", "😀", "!"};
+        String[] words = {"the", "cat", "sat", "on", "mat", "naïve", "café", "東京", "😀",
+            "!"};
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             StringBuilder sb = new StringBuilder();

@@ -27,16 +27,26 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * stories260K against the logits llama2.c's run.c produced (fp32, interleaved RoPE, greedy
- * from BOS): 128 tokens exactly and every logit to 1e-4, decoding one token at a time with
- * the cache, in one prefill, and after converting to a Hugging Face folder (half-split RoPE,
- * permuted q/k rows). Skipped, saying why, when ../shared lacks the fixtures.
+ * from BOS): the 128 tokens exactly, decoding one token at a time with the cache, in one
+ * prefill, and after converting to a Hugging Face folder (half-split RoPE, permuted q/k
+ * rows). Skipped, saying why, when the shared folder lacks the fixtures.
+ *
+ * <p>Two bounds on the logits. run.c's logits are themselves fp32 results: they differ from
+ * an exact (float64) evaluation of the same model by up to 7.7e-5 (measured with
+ * {@link LlamaReference}), so an fp32 implementation summing in another order can be up to
+ * about twice that away from them; the bound against run.c is 2e-4. Gatun's own error is
+ * bounded more tightly against the float64 evaluation: 1e-4 (measured: 5.9e-5 native,
+ * 5.1e-5 java, for the prefill).
  */
 class LlamaConformanceTest {
-    static final double TOLERANCE = 1e-4;
+    static final double TOLERANCE_RUN_C = 2e-4;
+    static final double TOLERANCE_EXACT = 1e-4;
     static final int STEPS = 128;
     static final int VOCAB = 512;
 
@@ -44,6 +54,7 @@ class LlamaConformanceTest {
     static String missing;
     static int[] tokens;
     static float[] logits;
+    static double[] exact;
 
     @TempDir
     static Path hfDir;
@@ -73,6 +84,19 @@ class LlamaConformanceTest {
             assertArrayEquals(new long[] {STEPS, VOCAB}, l.shape());
             tokens = t.toIntArray();
             logits = l.toFloatArray();
+
+            // the same model evaluated in float64, position by position
+            Llama2cCheckpoint ckpt = Llama2cCheckpoint.open(checkpoint, scope);
+            Map<String, Tensor> weights = new HashMap<>();
+            for (String name : ckpt.names()) {
+                weights.put(name, ckpt.get(name));
+            }
+            LlamaReference ref = new LlamaReference(weights,
+                    LlamaConfig.from(ckpt.config()), ckpt.ropeStyle());
+            exact = new double[STEPS * VOCAB];
+            for (int p = 0; p < STEPS; p++) {
+                System.arraycopy(ref.step(tokens[p], p), 0, exact, p * VOCAB, VOCAB);
+            }
         }
     }
 
@@ -156,18 +180,30 @@ class LlamaConformanceTest {
     }
 
     private static void assertRowClose(float[] actual, int from, int p, String what) {
-        double worst = 0;
-        int at = 0;
+        double worstRunC = 0;
+        double worstExact = 0;
+        int atRunC = 0;
+        int atExact = 0;
         for (int v = 0; v < VOCAB; v++) {
-            double err = Math.abs(actual[from + v] - logits[p * VOCAB + v]);
-            if (!(err <= worst)) {
-                worst = err;
-                at = v;
+            double runC = Math.abs(actual[from + v] - logits[p * VOCAB + v]);
+            double ex = Math.abs(actual[from + v] - exact[p * VOCAB + v]);
+            if (!(runC <= worstRunC)) {
+                worstRunC = runC;
+                atRunC = v;
+            }
+            if (!(ex <= worstExact)) {
+                worstExact = ex;
+                atExact = v;
             }
         }
-        assertTrue(worst <= TOLERANCE, what + ": position " + p + " logit " + at + " differs by "
-                + worst + " (> " + TOLERANCE + "): expected " + logits[p * VOCAB + at]
-                + ", got " + actual[from + at]);
+        assertTrue(worstRunC <= TOLERANCE_RUN_C, what + ": position " + p + " logit " + atRunC
+                + " differs from run.c by " + worstRunC + " (> " + TOLERANCE_RUN_C
+                + "): expected " + logits[p * VOCAB + atRunC] + ", got "
+                + actual[from + atRunC]);
+        assertTrue(worstExact <= TOLERANCE_EXACT, what + ": position " + p + " logit "
+                + atExact + " differs from the float64 evaluation by " + worstExact + " (> "
+                + TOLERANCE_EXACT + "): expected " + exact[p * VOCAB + atExact] + ", got "
+                + actual[from + atExact]);
     }
 
     private static int argmax(float[] v, int from) {

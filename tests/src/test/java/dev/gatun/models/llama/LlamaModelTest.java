@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.gatun.Backend;
 import dev.gatun.Backends;
+import dev.gatun.DType;
 import dev.gatun.Ops;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import dev.gatun.io.HfConfig;
+import dev.gatun.io.LlamaWeights;
 import dev.gatun.nn.KVCache;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -201,6 +205,60 @@ class LlamaModelTest {
             int[] two = model.generate(b, prompt, 13, Sampler.greedy(), -1, tok -> false);
             assertEquals(1, two.length);
             assertEquals(out[0], two[0]);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndRope")
+    void bf16CheckpointRunsInBf16(String backend, RopeStyle style) {
+        long seed = new SplittableRandom().nextLong();
+        try (Scope scope = Scope.open()) {
+            // every weight rounded to BF16, norms included (as Hugging Face stores them)
+            Map<String, Tensor> f32 = weights(scope, CONFIG, new SplittableRandom(seed), true);
+            Map<String, Tensor> bf16 = new HashMap<>();
+            for (Map.Entry<String, Tensor> e : f32.entrySet()) {
+                Tensor t = Tensor.allocate(scope, DType.BF16, e.getValue().shape());
+                t.copyFrom(e.getValue());
+                bf16.put(e.getKey(), t);
+            }
+            HfConfig hf = HfConfig.llama(CONFIG.dim(), CONFIG.layers(), CONFIG.heads(),
+                    CONFIG.kvHeads(), CONFIG.hidden(), CONFIG.maxPositions(), CONFIG.vocab(),
+                    CONFIG.rmsEps(), CONFIG.ropeTheta(), false, 1, 2);
+            LlamaWeights weights = new LlamaWeights() {
+                @Override
+                public RopeStyle ropeStyle() {
+                    return style;
+                }
+
+                @Override
+                public HfConfig config() {
+                    return hf;
+                }
+
+                @Override
+                public Set<String> names() {
+                    return bf16.keySet();
+                }
+
+                @Override
+                public Tensor get(String name) {
+                    return bf16.get(name);
+                }
+            };
+            LlamaModel model = LlamaModel.load(weights, scope);
+            Ops ops = new Ops(Backends.get(backend), scope);
+            int[] tokens = {4, 9, 1, 22, 13, 7};
+            Tensor logits = model.forward(ops, tokens);
+            assertEquals(DType.BF16, logits.dtype());
+
+            // against float64 over the same BF16-rounded weights; activations round to BF16
+            // (8 bits of mantissa) between ops
+            LlamaReference ref = new LlamaReference(bf16, CONFIG, style);
+            float[] got = logits.toFloatArray();
+            for (int i = 0; i < tokens.length; i++) {
+                assertRowClose(ref.step(tokens[i], i), got, i * CONFIG.vocab(), 5e-2,
+                        "BF16 position " + i + " (seed " + seed + ")");
+            }
         }
     }
 
