@@ -12,6 +12,7 @@ import dev.gatun.models.bert.MiniLm;
 import dev.gatun.models.bert.SentenceEmbedder;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,16 +21,19 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bounded soak: MiniLM embeds random batches (1 to 8 texts of 1 to 300 words, so every
- * sequence length up to the 256-token truncation comes by) and the results are read back, in
- * a loop for {@code gatun.soak.seconds} (30 by default). Memory must come back:
+ * A bounded soak: MiniLM embeds {@value #BATCHES} random batches (1 to 8 texts of 1 to 300
+ * words, so sequence lengths up to the 256-token truncation) over and over, reading the
+ * results back, for {@code gatun.soak.seconds} (30 by default). The same batches come back
+ * every cycle, so after a warm-up (two cycles and a quarter of the time) the process is in a
+ * steady state where any growth is a leak; the loop runs at least three cycles. Memory must come back:
  * <ul>
  *   <li>after every batch, {@link MemoryStats#liveHostBytes()} is exactly the weights' bytes
  *       (every scope a batch opened is closed), and no native per-call buffer is alive;
- *   <li>after a warm-up of a quarter of the time, the process's resident memory outside the
- *       Java heap ({@code VmRSS} of /proc/self/status less the committed heap) grows by at
- *       most {@value #MAX_GROWTH_MIB} MiB, and the native scratch by at most
- *       {@value #MAX_SCRATCH_GROWTH_MIB} MiB;
+ *   <li>after the warm-up, no new oneDNN primitive is built (the cache holds every shape),
+ *       the native scratch grows by at most {@value #MAX_SCRATCH_GROWTH_MIB} MiB, and the
+ *       process's resident memory outside the JVM's own pools ({@code VmRSS} of
+ *       /proc/self/status less the committed heap and non-heap) by at most
+ *       {@value #MAX_GROWTH_MIB} MiB;
  *   <li>closing the embedder brings {@link MemoryStats#liveHostBytes()} back to where it was
  *       before loading.
  * </ul>
@@ -37,22 +41,26 @@ import org.junit.jupiter.api.Test;
  * heap so that the resident size moves only with native memory.
  */
 class MemorySoakTest {
-    static final long MAX_GROWTH_MIB = 64;
+    static final int BATCHES = 16;
+    static final long MAX_GROWTH_MIB = 32;
     static final long MAX_SCRATCH_GROWTH_MIB = 16;
     private static final long MIB = 1 << 20;
     private static final System.Logger LOG = System.getLogger(MemorySoakTest.class.getName());
 
     /** One measurement of the process. */
-    record Sample(long rss, long heapCommitted, long scratchBytes, long scratchThreads) {
-        long offHeap() {
-            return rss - heapCommitted;
+    record Sample(long rss, long jvmPools, long scratchBytes, long scratchThreads,
+                  long primitives) {
+        /** Resident bytes outside the JVM's heap and non-heap pools. */
+        long outsideJvm() {
+            return rss - jvmPools;
         }
 
         @Override
         public String toString() {
-            return "RSS " + rss / MIB + " MiB (heap " + heapCommitted / MIB + " MiB, outside it "
-                    + offHeap() / MIB + " MiB), native scratch " + scratchBytes / MIB
-                    + " MiB in " + scratchThreads + " threads";
+            return "RSS " + rss / MIB + " MiB (JVM heap and non-heap " + jvmPools / MIB
+                    + " MiB, outside them " + outsideJvm() / MIB + " MiB), native scratch "
+                    + scratchBytes / 1024 + " KiB in " + scratchThreads + " threads, "
+                    + primitives + " oneDNN primitives built";
         }
     }
 
@@ -66,6 +74,11 @@ class MemorySoakTest {
         Random rng = new Random(seed);
         String context = "seed " + seed + ", backend " + backend.name();
 
+        List<List<String>> work = new ArrayList<>();
+        for (int i = 0; i < BATCHES; i++) {
+            work.add(texts(rng, 1 + rng.nextInt(8)));
+        }
+
         long beforeLoad = MemoryStats.liveHostBytes();
         Sample warm = null;
         Sample end;
@@ -76,8 +89,9 @@ class MemorySoakTest {
             long start = System.nanoTime();
             long warmUpEnd = start + (long) (seconds * 0.25e9);
             long deadline = start + (long) (seconds * 1e9);
-            while (System.nanoTime() < deadline) {
-                List<String> batch = texts(rng, 1 + rng.nextInt(8));
+            // at least three cycles, however slow the machine: two to warm up, one to watch
+            while (System.nanoTime() < deadline || batches < 3 * BATCHES) {
+                List<String> batch = work.get(batches % BATCHES);
                 float[][] e = minilm.embed(batch);
                 batches++;
                 texts += batch.size();
@@ -88,7 +102,7 @@ class MemorySoakTest {
                     assertEquals(0, NativeBackend.scratchStats().bufferBytes(), context
                             + ", batch " + batches + ": native per-call buffers are live");
                 }
-                if (warm == null && System.nanoTime() >= warmUpEnd) {
+                if (warm == null && batches >= 2 * BATCHES && System.nanoTime() >= warmUpEnd) {
                     warm = sample(nativeBackend);
                 }
             }
@@ -96,14 +110,16 @@ class MemorySoakTest {
         }
         assertEquals(beforeLoad, MemoryStats.liveHostBytes(), context
                 + ": closing the embedder frees its weights");
-        assertTrue(warm != null && batches > 1, context + ": too few batches: " + batches);
+        assertTrue(warm != null, context + ": no sample after the warm-up");
         LOG.log(System.Logger.Level.INFO, "soak: {0} batches, {1} texts in {2} s; after"
                 + " warm-up {3}; at the end {4}", batches, texts, seconds, warm, end);
 
+        assertEquals(warm.primitives(), end.primitives(), context + ": oneDNN primitives"
+                + " were built after warm-up, for shapes seen before: " + warm + " -> " + end);
         if (warm.rss() >= 0) {
-            long growth = end.offHeap() - warm.offHeap();
-            assertTrue(growth <= MAX_GROWTH_MIB * MIB, context + ": memory outside the heap"
-                    + " grew by " + growth / MIB + " MiB after warm-up (at most "
+            long growth = end.outsideJvm() - warm.outsideJvm();
+            assertTrue(growth <= MAX_GROWTH_MIB * MIB, context + ": memory outside the JVM's"
+                    + " pools grew by " + growth / MIB + " MiB after warm-up (at most "
                     + MAX_GROWTH_MIB + "): " + warm + " -> " + end);
         }
         long scratchGrowth = end.scratchBytes() - warm.scratchBytes();
@@ -139,10 +155,14 @@ class MemorySoakTest {
     }
 
     static Sample sample(boolean nativeBackend) {
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+        MemoryMXBean jvm = ManagementFactory.getMemoryMXBean();
+        long pools = jvm.getHeapMemoryUsage().getCommitted()
+                + jvm.getNonHeapMemoryUsage().getCommitted();
         NativeBackend.ScratchStats scratch = nativeBackend ? NativeBackend.scratchStats()
                 : new NativeBackend.ScratchStats(0, 0, 0);
-        return new Sample(rssBytes(), heap, scratch.scratchBytes(), scratch.scratchThreads());
+        long primitives = nativeBackend ? NativeBackend.cacheStats().created() : 0;
+        return new Sample(rssBytes(), pools, scratch.scratchBytes(), scratch.scratchThreads(),
+                primitives);
     }
 
     /** VmRSS of /proc/self/status in bytes, or -1 where there is no such file. */
