@@ -27,6 +27,8 @@ import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -213,7 +215,11 @@ public final class BenchMain implements Callable<Integer> {
         if (c.allocation()) {
             options.addProfiler(GCProfiler.class);
         }
-        Collection<RunResult> runs = new Runner(options.build()).run();
+        // JMH echoes what a forked JVM prints (its warnings) through this format: stderr, so
+        // that standard output holds the table or the JSON lines only
+        OutputFormat format = OutputFormatFactory.createFormatInstance(err,
+                VerboseMode.SILENT);
+        Collection<RunResult> runs = new Runner(options.build(), format).run();
         if (runs.size() != 1) {
             throw new IllegalStateException("JMH ran " + runs.size() + " benchmarks for "
                     + name + " " + c.params() + ", expected 1");
