@@ -296,7 +296,8 @@ public final class Tensor {
             if (dims[i] == -1 && inferred < 0) {
                 inferred = i;
             } else if (dims[i] < 0) {
-                throw new IllegalArgumentException("reshape: bad shape " + Arrays.toString(newShape));
+                throw new IllegalArgumentException("reshape: bad shape "
+                        + Arrays.toString(newShape));
             } else {
                 known *= dims[i];
             }
