@@ -114,4 +114,21 @@ public interface Backend {
 
     /** Converts between floating dtypes: contiguous src and dst of equal numel. */
     void convert(Tensor src, Tensor dst);
+
+    /**
+     * Copies every element of {@code src} into {@code dst}: the same shape and dtype (any,
+     * I32 included), any strides. Each of the two may be in host memory or on
+     * {@link #device()}, so this is also how a device backend moves tensors to and from the
+     * host. dst must not overlap src, nor itself (no stride-0 dimension); when either is in
+     * host memory, the copy has finished when this returns.
+     *
+     * <p>The default, right for backends whose device is {@link Device#CPU}, is
+     * {@link Tensor#copyFrom(Tensor)}.
+     *
+     * @param src [...] any strides
+     * @param dst [...] the same shape and dtype
+     */
+    default void copy(Tensor src, Tensor dst) {
+        dst.copyFrom(src);
+    }
 }

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * [B, Hkv, Tk, D]: k=[2, 8, 128, 64], v=[2, 8, 96, 64]").
  *
  * <p>Also the layout helpers that turn a caller's tensor into the 2-D or 3-D view a
- * {@link Backend} method expects, copying it (host memory only) when no such view exists.
+ * {@link Backend} method expects, copying it (on its device) when no such view exists.
  */
 final class Checks {
     private Checks() {}
@@ -175,26 +175,27 @@ final class Checks {
     }
 
     /**
-     * {@code t} itself if contiguous, else a contiguous copy owned by {@code scope}. Only host
-     * tensors are copied: a strided device tensor is an error.
+     * {@code t} itself if contiguous, else a contiguous copy owned by {@code scope}: made by
+     * {@link Tensor#contiguous} in host memory, by the backend's {@link Backend#copy} on a
+     * device ({@code t} is on the backend's device: the caller checked).
      */
-    static Tensor contiguous(String op, String name, Tensor t, Scope scope) {
+    static Tensor contiguous(String op, String name, Tensor t, Backend backend, Scope scope) {
         if (t.isContiguous()) {
             return t;
         }
-        if (t.device() != Device.CPU) {
-            throw new IllegalArgumentException(op + ": " + name + " must be contiguous on "
-                    + t.device() + " (Gatun copies strided tensors in host memory only), got "
-                    + t);
+        if (t.device() == Device.CPU) {
+            return t.contiguous(scope);
         }
-        return t.contiguous(scope);
+        Tensor copy = backend.allocate(scope, t.dtype(), t.shape());
+        backend.copy(t, copy);
+        return copy;
     }
 
     /**
      * {@code t} [..., C] as the 2-D view [rows, C] with last stride 1 and one row stride, or
      * such a view of a contiguous copy when the leading dimensions do not merge.
      */
-    static Tensor rows(String op, String name, Tensor t, Scope scope) {
+    static Tensor rows(String op, String name, Tensor t, Backend backend, Scope scope) {
         long[] shape = t.shape();
         int r = shape.length;
         long c = r == 0 ? 1 : shape[r - 1];
@@ -205,7 +206,7 @@ final class Checks {
                 return view(t, new long[] {rows, c}, new long[] {rowStride, 1});
             }
         }
-        Tensor copy = contiguous(op, name, t, scope);
+        Tensor copy = contiguous(op, name, t, backend, scope);
         return view(copy, new long[] {rows, c}, new long[] {c, 1});
     }
 
@@ -215,7 +216,7 @@ final class Checks {
      * [batch, M, K] that {@link Backend#matmul} reads; a contiguous copy when no such view
      * exists.
      */
-    static Tensor batched(String op, String name, Tensor t, Scope scope) {
+    static Tensor batched(String op, String name, Tensor t, Backend backend, Scope scope) {
         long[] shape = t.shape();
         int r = shape.length;
         long batch = product(shape, 0, r - 2);
@@ -227,7 +228,7 @@ final class Checks {
             return view(t, new long[] {batch, m, k},
                     new long[] {batchStride, inner[0], inner[1]});
         }
-        Tensor copy = contiguous(op, name, t, scope);
+        Tensor copy = contiguous(op, name, t, backend, scope);
         return view(copy, new long[] {batch, m, k}, new long[] {m * k, k, 1});
     }
 

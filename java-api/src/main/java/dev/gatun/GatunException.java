@@ -5,17 +5,27 @@ package dev.gatun;
  *
  * <p>Argument errors are caught in Java before any native call and surface as
  * {@link IllegalArgumentException} or {@link IllegalStateException}; this type is for what
- * only the native side can detect (oneDNN failures, out-of-memory in a kernel, bugs).
+ * only the native side can detect (oneDNN or CUDA failures, out-of-memory in a kernel, an
+ * id out of range in device memory, bugs).
  */
 public final class GatunException extends RuntimeException {
     private final int status;
 
     public GatunException(String op, int status, String nativeMessage) {
-        super(op + " failed (status " + status + " " + statusName(status) + "): " + nativeMessage);
+        this(op, status, statusName(status), nativeMessage);
+    }
+
+    /**
+     * A failure whose status is named by its library: {@code gatun_cuda_status} shares the
+     * numbers of {@code gatun_status} but calls 3 {@code CUDA} where gatun.h says
+     * {@code ONEDNN}.
+     */
+    public GatunException(String op, int status, String statusName, String nativeMessage) {
+        super(op + " failed (status " + status + " " + statusName + "): " + nativeMessage);
         this.status = status;
     }
 
-    /** The {@code gatun_status} value returned by the native call. */
+    /** The {@code gatun_status} (or {@code gatun_cuda_status}) the native call returned. */
     public int status() {
         return status;
     }

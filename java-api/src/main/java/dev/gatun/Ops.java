@@ -28,11 +28,17 @@ import java.util.Arrays;
  *   <li>Results are new, contiguous tensors; no op writes to its inputs.
  *   <li>A result with no elements is returned without calling the backend.
  *   <li>Inputs may be strided views (slices, transposes, broadcasts). Where a backend cannot
- *       read a layout, the op makes a contiguous copy in {@link #scope()}, which costs one
- *       pass over that input; each op says which inputs it may copy. Copies are made in host
- *       memory only: on a CUDA backend such an input must already be contiguous. The one
- *       input never copied is an embedding table, whose rows must be contiguous.
+ *       read a layout, the op makes a contiguous copy in {@link #scope()} on the backend's
+ *       device ({@link Backend#copy}), which costs one pass over that input; each op says
+ *       which inputs it may copy. The one input never copied is an embedding table, whose
+ *       rows must be contiguous.
  * </ul>
+ *
+ * <p>On a backend whose device is not the host (CUDA), tensors move with {@link #toDevice}
+ * and {@link #toHost}; no op reads device memory from Java. Checks that need the values of
+ * a device tensor (embedding ids, key lengths) are left to the backend, which reports a bad
+ * value as a {@link GatunException} with status 1 (INVALID_ARGUMENT) or, for key lengths,
+ * masks by them as given (each op says which).
  *
  * <p>An {@code Ops} is as thread-safe as its scope: several threads may share one, but usually
  * each thread has its own scope and its own {@code Ops}.
@@ -119,8 +125,8 @@ public final class Ops {
             return product(op, a3, shared(op, "b", b), null, Activation.NONE, null,
                     outShape);
         }
-        Tensor a3 = Checks.batched(op, "a", a, scope);
-        Tensor w3 = Checks.batched(op, "b", b, scope);
+        Tensor a3 = Checks.batched(op, "a", a, backend, scope);
+        Tensor w3 = Checks.batched(op, "b", b, backend, scope);
         return product(op, a3, w3, null, Activation.NONE, null, outShape);
     }
 
@@ -214,15 +220,15 @@ public final class Ops {
             return Checks.view(t, new long[] {1, rows, k}, new long[] {0, inner[0], inner[1]});
         }
         if (batchOk) {
-            return Checks.batched(op, name, t, scope);
+            return Checks.batched(op, name, t, backend, scope);
         }
-        Tensor copy = Checks.contiguous(op, name, t, scope);
+        Tensor copy = Checks.contiguous(op, name, t, backend, scope);
         return Checks.view(copy, new long[] {1, rows, k}, new long[] {0, k, 1});
     }
 
     /** A [K, N] matrix as the view [1, K, N], batch stride 0; copied if no stride is 1. */
     private Tensor shared(String op, String name, Tensor w) {
-        Tensor w3 = Checks.batched(op, name, w.unsqueeze(0), scope);
+        Tensor w3 = Checks.batched(op, name, w.unsqueeze(0), backend, scope);
         return Checks.view(w3, w3.shape(), new long[] {0, w3.stride(1), w3.stride(2)});
     }
 
@@ -239,7 +245,7 @@ public final class Ops {
         long batch = a3.dim(0);
         long m = a3.dim(1);
         long n = w3.dim(2);
-        Tensor biasC = bias == null ? null : Checks.contiguous(op, "bias", bias, scope);
+        Tensor biasC = bias == null ? null : Checks.contiguous(op, "bias", bias, backend, scope);
         Tensor d3 = Checks.view(out, new long[] {batch, m, n}, new long[] {m * n, n, 1});
         backend.matmul(a3, w3, biasC, act, r3, d3);
         return out;
@@ -303,8 +309,8 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor ac = Checks.contiguous(op, "a", a, scope);
-        Tensor bc = Checks.contiguous(op, "b", b, scope);
+        Tensor ac = Checks.contiguous(op, "a", a, backend, scope);
+        Tensor bc = Checks.contiguous(op, "b", b, backend, scope);
         if (op.equals("add")) {
             backend.add(ac, bc, out);
         } else {
@@ -332,7 +338,7 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        backend.activation(act, Checks.contiguous(op, "x", x, scope), out);
+        backend.activation(act, Checks.contiguous(op, "x", x, backend, scope), out);
         return out;
     }
 
@@ -424,14 +430,15 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor src = Checks.rows(op, "x", x, scope);
-        Tensor res = residual == null ? null : Checks.rows(op, "residual", residual, scope);
-        Tensor g = gamma == null ? null : Checks.contiguous(op, "gamma", gamma, scope);
+        Tensor src = Checks.rows(op, "x", x, backend, scope);
+        Tensor res = residual == null ? null
+                : Checks.rows(op, "residual", residual, backend, scope);
+        Tensor g = gamma == null ? null : Checks.contiguous(op, "gamma", gamma, backend, scope);
         Tensor dst = Checks.view(out, src.shape(), new long[] {c, 1});
         if (op.equals("rmsNorm")) {
             backend.rmsNorm(src, res, g, eps, dst, null);
         } else {
-            Tensor b = beta == null ? null : Checks.contiguous(op, "beta", beta, scope);
+            Tensor b = beta == null ? null : Checks.contiguous(op, "beta", beta, backend, scope);
             backend.layerNorm(src, res, g, b, eps, dst, null);
         }
         return out;
@@ -475,8 +482,9 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor src = Checks.rows(op, "x", x, scope);
-        Tensor m = mask == null ? null : Checks.rows(op, "mask", mask.expand(x.shape()), scope);
+        Tensor src = Checks.rows(op, "x", x, backend, scope);
+        Tensor m = mask == null ? null
+                : Checks.rows(op, "mask", mask.expand(x.shape()), backend, scope);
         Tensor dst = Checks.view(out, src.shape(), new long[] {src.dim(1), 1});
         backend.softmax(src, scale, m, dst);
         return out;
@@ -498,8 +506,8 @@ public final class Ops {
      * @param keyLengths I32 [B] valid keys per sequence, or null
      * @return [B, H, Tq, D]
      * @throws IllegalArgumentException if a shape rule above is broken, a key length is
-     *     outside [0, Tk] (checked for host tensors), scale is not finite, or a dtype or
-     *     device rule is broken
+     *     outside [0, Tk] (checked for host tensors; device key lengths mask as given), scale
+     *     is not finite, or a dtype or device rule is broken
      * @throws IllegalStateException if a tensor or this scope is closed
      */
     public Tensor attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
@@ -587,7 +595,7 @@ public final class Ops {
         Tensor vv = lastUnit(op, "v", v);
         Tensor m = mask == null ? null : mask.expand(scoreShape);
         Tensor lengths = keyLengths == null ? null
-                : Checks.contiguous(op, "keyLengths", keyLengths, scope);
+                : Checks.contiguous(op, "keyLengths", keyLengths, backend, scope);
         backend.attention(qv, kv, vv, scale, causal, m, lengths, out, weights);
         return new AttentionResult(out, weights);
     }
@@ -612,7 +620,7 @@ public final class Ops {
             st[st.length - 1] = 1;
             return Checks.view(t, t.shape(), st);
         }
-        return t.stride(-1) == 1 ? t : Checks.contiguous(op, name, t, scope);
+        return t.stride(-1) == 1 ? t : Checks.contiguous(op, name, t, backend, scope);
     }
 
     // ---- positions and lookups ------------------------------------------------------------
@@ -655,7 +663,7 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor pos = Checks.contiguous(op, "positions", positions, scope);
+        Tensor pos = Checks.contiguous(op, "positions", positions, backend, scope);
         backend.rope(lastUnit(op, "x", x), pos, theta, style, out);
         return out;
     }
@@ -665,11 +673,13 @@ public final class Ops {
      *
      * <p>The table's rows must be contiguous (last stride 1; any row stride): a table is
      * never copied per call. ids are copied when not contiguous, and read to check their
-     * range when in host memory.
+     * range when in host memory; device ids are checked by the backend.
      *
      * @throws IllegalArgumentException if table is not a floating [V, C] with last stride 1,
-     *     ids is not I32, an id is outside [0, V), or a device rule is broken
+     *     ids is not I32, a host id is outside [0, V), or a device rule is broken
      * @throws IllegalStateException if a tensor or this scope is closed
+     * @throws GatunException with status 1 (INVALID_ARGUMENT) if a device id is outside
+     *     [0, V)
      */
     public Tensor embedding(Tensor table, Tensor ids) {
         String op = "embedding";
@@ -707,7 +717,7 @@ public final class Ops {
             return out;
         }
         long n = ids.numel();
-        Tensor flatIds = Checks.contiguous(op, "ids", ids, scope).reshape(n);
+        Tensor flatIds = Checks.contiguous(op, "ids", ids, backend, scope).reshape(n);
         Tensor rows = table.stride(1) == 1 ? table
                 : Checks.view(table, table.shape(), new long[] {table.stride(0), 1});
         backend.embedding(rows, flatIds, out.reshape(n, c));
@@ -743,27 +753,22 @@ public final class Ops {
         if (out.numel() == 0) {
             return out;
         }
-        backend.convert(Checks.contiguous(op, "x", x, scope), out);
+        backend.convert(Checks.contiguous(op, "x", x, backend, scope), out);
         return out;
     }
 
     /**
-     * A contiguous copy of x, any dtype. Host tensors are copied by {@link Tensor#copyFrom};
-     * a device tensor must be contiguous and floating (it is copied by the backend).
+     * A contiguous copy of x, any dtype and strides, on the same device: host tensors are
+     * copied by {@link Tensor#copyFrom}, device tensors by the backend's
+     * {@link Backend#copy}.
      *
-     * @throws IllegalArgumentException if x is on another device, or is a strided or I32
-     *     device tensor
+     * @throws IllegalArgumentException if x is on another device than the backend's
      * @throws IllegalStateException if x or this scope is closed
      */
     public Tensor copy(Tensor x) {
         String op = "copy";
         Checks.tensor(op, "x", x);
         Checks.device(op, "x", x, backend);
-        if (x.device() != Device.CPU) {
-            // a device tensor is copied by the backend's convert: contiguous, floating
-            Checks.floating(op, "x", x);
-            Checks.contiguous(op, "x", x, scope);
-        }
         Checks.scopeOpen(op, scope);
 
         Tensor out = backend.allocate(scope, x.dtype(), x.shape());
@@ -772,9 +777,72 @@ public final class Ops {
         }
         if (x.device() == Device.CPU) {
             out.copyFrom(x);
-            return out;
+        } else {
+            backend.copy(x, out);
         }
-        backend.convert(Checks.contiguous(op, "x", x, scope), out);
+        return out;
+    }
+
+    // ---- moving between host and device ---------------------------------------------------
+
+    /**
+     * x on the backend's device: x itself when it is there already, else a contiguous copy
+     * of a host tensor (any dtype and strides) owned by {@link #scope()}.
+     *
+     * <pre>{@code
+     * Ops gpu = new Ops(Backends.get("cuda"), scope);
+     * Tensor ids = gpu.toDevice(Tensor.fromInts(scope, tokens, 1, T));   // I32 [1, T] on CUDA
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if x is neither on the backend's device nor in host
+     *     memory
+     * @throws IllegalStateException if x or this scope is closed
+     */
+    public Tensor toDevice(Tensor x) {
+        String op = "toDevice";
+        Checks.tensor(op, "x", x);
+        if (x.device() == backend.device()) {
+            return x;
+        }
+        if (x.device() != Device.CPU) {
+            throw new IllegalArgumentException(op + ": x must be in host memory or on "
+                    + backend.device() + " (backend '" + backend.name() + "'), got "
+                    + x.describe());
+        }
+        Checks.scopeOpen(op, scope);
+
+        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        if (out.numel() > 0) {
+            backend.copy(x, out);
+        }
+        return out;
+    }
+
+    /**
+     * x in host memory: x itself when it is there already, else a contiguous host copy of a
+     * tensor on the backend's device (any dtype and strides) owned by {@link #scope()}. The
+     * copy waits for the work queued before it, so it holds every op's result.
+     *
+     * <pre>{@code
+     * float[] logits = gpu.toHost(gpu.linear(x, w, null, Activation.NONE)).toFloatArray();
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if x is on a device other than the backend's
+     * @throws IllegalStateException if x or this scope is closed
+     */
+    public Tensor toHost(Tensor x) {
+        String op = "toHost";
+        Checks.tensor(op, "x", x);
+        if (x.device() == Device.CPU) {
+            return x;
+        }
+        Checks.device(op, "x", x, backend);
+        Checks.scopeOpen(op, scope);
+
+        Tensor out = Tensor.allocate(scope, x.dtype(), x.shape());
+        if (out.numel() > 0) {
+            backend.copy(x, out);
+        }
         return out;
     }
 }

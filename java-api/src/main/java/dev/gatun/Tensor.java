@@ -20,6 +20,12 @@ import java.util.Arrays;
  * <p>Strides and offsets count elements, not bytes. A stride of 0 repeats one element along
  * its dimension (a broadcast view). Views share memory with the tensor they come from.
  *
+ * <p>Device: tensors made here are in host memory ({@link Device#CPU}); tensors in GPU memory
+ * ({@link Device#CUDA}) come from {@code dev.gatun.backend.cuda.Cuda} or from ops on the CUDA
+ * backend. Views work on both, but Java never reads device memory: the element accessors
+ * and copies below throw {@link IllegalArgumentException} for a device tensor (move it with
+ * {@link Ops#toHost} first).
+ *
  * <p>Ownership: a tensor made by {@link #allocate} or {@link #fromFloats} belongs to the scope
  * passed in; one made by {@link #wrap} belongs to whoever owns the wrapped segment. After that
  * owner closes, every method that touches memory throws {@link IllegalStateException}.
@@ -432,17 +438,26 @@ public final class Tensor {
         return new Tensor(base, offset, dtype, newShape.clone(), st, device);
     }
 
-    /** This tensor if contiguous, otherwise a contiguous copy owned by {@code scope}. */
+    /**
+     * This tensor if contiguous, otherwise a contiguous host copy owned by {@code scope}.
+     *
+     * @throws IllegalArgumentException if this strided tensor is not in host memory (copy it
+     *     on its device with {@link Ops#copy})
+     */
     public Tensor contiguous(Scope scope) {
         if (isContiguous()) {
             return this;
         }
+        requireHost("contiguous");
         Tensor copy = allocate(scope, dtype, shape);
         copy.copyFrom(this);
         return copy;
     }
 
     // ---- element access (host tensors) --------------------------------------------------------
+    //
+    // Device memory is never dereferenced from Java (it would fault the JVM): each of these
+    // checks that the tensor is in host memory first.
 
     /** Reads the element at {@code index} as a float (I32 values are converted). */
     public float getFloat(long... index) {

@@ -10,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,6 +27,8 @@ import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -71,6 +74,10 @@ public final class BenchMain implements Callable<Integer> {
             + " table: {\"bench\", \"backend\", \"value\", \"unit\"}.")
     boolean json;
 
+    @Option(names = "--out", paramLabel = "FILE", description = "Also writes the JSON lines"
+            + " to FILE (e.g. for --charts), whatever goes to standard output.")
+    Path jsonFile;
+
     @Option(names = "--smoke", hidden = true,
             description = "A few seconds of tiny measurements: proves the harness runs.")
     boolean smoke;
@@ -115,6 +122,10 @@ public final class BenchMain implements Callable<Integer> {
         }
         String set = smoke ? "smoke" : quick ? "quick" : "full";
         List<Plan.Entry> plan = smoke ? Plan.smoke() : quick ? Plan.quick() : Plan.full();
+        if (jsonFile != null) {
+            Files.deleteIfExists(jsonFile);
+            Files.createFile(jsonFile);
+        }
         Machine machine = Machine.describe();
         err.println("gatun bench (" + set + "): " + plan.size() + " measurements on "
                 + machine.line());
@@ -147,7 +158,13 @@ public final class BenchMain implements Callable<Integer> {
                         Report.format(m.get(0).value()), m.get(0).unit(),
                         Machine.describe().load());
                 if (json) {
-                    m.forEach(this::printJson);
+                    m.forEach(x -> out.println(jsonLine(x)));
+                    out.flush();
+                }
+                if (jsonFile != null) {
+                    List<String> lines = m.stream().map(BenchMain::jsonLine).toList();
+                    Files.write(jsonFile, lines, StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND);
                 }
             } catch (RunnerException | RuntimeException e) {
                 failed.add(c.bench() + " " + c.backend() + ": " + rootMessage(e));
@@ -167,14 +184,14 @@ public final class BenchMain implements Callable<Integer> {
         return failed.isEmpty() ? 0 : 1;
     }
 
-    private void printJson(Measurement m) {
+    /** {"bench": NAME, "backend": BACKEND, "value": NUMBER, "unit": UNIT} */
+    static String jsonLine(Measurement m) {
         ObjectNode node = Report.MAPPER.createObjectNode();
         node.put("bench", m.bench());
         node.put("backend", m.backend());
         node.put("value", Report.round(m.value()));
         node.put("unit", m.unit());
-        out.println(node);
-        out.flush();
+        return node.toString();
     }
 
     /** Runs one case under JMH; the first measurement is the case's own number. */
@@ -198,7 +215,11 @@ public final class BenchMain implements Callable<Integer> {
         if (c.allocation()) {
             options.addProfiler(GCProfiler.class);
         }
-        Collection<RunResult> runs = new Runner(options.build()).run();
+        // JMH echoes what a forked JVM prints (its warnings) through this format: stderr, so
+        // that standard output holds the table or the JSON lines only
+        OutputFormat format = OutputFormatFactory.createFormatInstance(err,
+                VerboseMode.SILENT);
+        Collection<RunResult> runs = new Runner(options.build(), format).run();
         if (runs.size() != 1) {
             throw new IllegalStateException("JMH ran " + runs.size() + " benchmarks for "
                     + name + " " + c.params() + ", expected 1");

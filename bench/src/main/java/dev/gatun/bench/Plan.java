@@ -9,9 +9,9 @@ import java.util.Map;
  * The curated sets of measurements {@code gatun bench} runs, and how long each runs.
  *
  * <ul>
- *   <li>quick (under 90 s): matmul 1024 on every backend, MiniLM throughput (batch 32) and
- *       latency (batch 1) on native, java and ONNX Runtime, the empty-call costs; one JVM,
- *       short iterations;
+ *   <li>quick (under 90 s): matmul 1024 on every backend, MiniLM throughput (batch 32) on
+ *       native, java and ONNX Runtime and latency (batch 1) on those and scalar, the
+ *       empty-call costs; one JVM, short iterations;
  *   <li>full (under 10 min): every op benchmark over its sizes, MiniLM with the heap bytes
  *       it allocates, every call-overhead variant; one fresh JVM (JMH fork) per measurement;
  *   <li>smoke (a few seconds, for CI): matmul 64 and two empty calls, one short iteration.
@@ -27,6 +27,8 @@ final class Plan {
     static final Budget QUICK_MODEL = new Budget(0, 1, 1000, 2, 1000);
     static final Budget FULL_OPS = new Budget(1, 2, 500, 3, 500);
     static final Budget FULL_MODEL = new Budget(1, 2, 1000, 3, 1000);
+    /** For calls of tens of seconds (MiniLM batch 32 on plain loops): one call each. */
+    static final Budget FULL_SLOW = new Budget(1, 1, 1, 1, 1);
 
     /** A case with the budget it runs under. */
     record Entry(Case c, Budget budget) {}
@@ -58,7 +60,7 @@ final class Plan {
         for (String backend : new String[] {"native", "java", "onnxruntime"}) {
             out.add(new Entry(minilm("batch32", backend, false), QUICK_MODEL));
         }
-        for (String backend : new String[] {"native", "java", "onnxruntime"}) {
+        for (String backend : new String[] {"native", "java", "scalar", "onnxruntime"}) {
             out.add(new Entry(minilm("latency", backend, false), QUICK_MODEL));
         }
         out.add(new Entry(call("call-empty-ffm", "ffmEmpty"), QUICK_OPS));
@@ -74,6 +76,7 @@ final class Plan {
         for (String backend : new String[] {"native", "java", "onnxruntime"}) {
             out.add(new Entry(minilm("batch32", backend, true), FULL_MODEL));
         }
+        out.add(new Entry(minilm("batch32", "scalar", false), FULL_SLOW));
         for (String backend : new String[] {"native", "java", "scalar", "onnxruntime"}) {
             out.add(new Entry(minilm("latency", backend, true), FULL_MODEL));
         }

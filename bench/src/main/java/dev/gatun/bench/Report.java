@@ -12,7 +12,7 @@ import java.util.Map;
 /** Formats measurements as the one readable table {@code gatun bench} prints. */
 final class Report {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final List<String> TIME_UNITS = List.of("ms/sentence", "ns/op", "B/sentence");
+    private static final List<String> TIME_UNITS = List.of("ms/sentence", "ns/op");
 
     private Report() {}
 
@@ -43,8 +43,9 @@ final class Report {
             }
             Measurement peer = byBackend.containsKey("onnxruntime") ? byBackend.get("onnxruntime")
                     : byBackend.get("onednn-direct");
-            cells.add(speedup(byBackend.get("native"), byBackend.get("java")));
-            cells.add(speedup(byBackend.get("native"), peer));
+            boolean speed = !unit.startsWith("B/");
+            cells.add(speed ? speedup(byBackend.get("native"), byBackend.get("java")) : "");
+            cells.add(speed ? speedup(byBackend.get("native"), peer) : "");
             lines.add(cells.toArray(String[]::new));
         }
 
@@ -76,7 +77,8 @@ final class Report {
         sb.append('\n').append("native/java, native/peer: how many times faster native is"
                 + " (peer: onnxruntime, else onednn-direct); scalar = the Java backend on plain"
                 + " loops;\n*-plain-loop rows: a textbook Java loop in the benchmark,"
-                + " the baseline.\n");
+                + " the baseline; *-heap-alloc rows: Java heap bytes allocated (JMH gc"
+                + " profiler).\n");
         for (Map.Entry<String, String> s : skipped.entrySet()) {
             sb.append("skipped, ").append(s.getKey()).append(" unavailable: ")
                     .append(s.getValue()).append('\n');

@@ -1,5 +1,6 @@
 package dev.gatun.bindings;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -69,7 +70,7 @@ public final class cudart_h {
     /** {@code float}. */
     public static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     /** Every pointer, {@code cudaStream_t} and {@code cudaEvent_t}. */
-    public static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+    public static final AddressLayout C_POINTER = ValueLayout.ADDRESS;
 
     private static final Linker LINKER = Linker.nativeLinker();
 

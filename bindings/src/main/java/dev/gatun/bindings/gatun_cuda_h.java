@@ -1,5 +1,6 @@
 package dev.gatun.bindings;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -60,7 +61,7 @@ public final class gatun_cuda_h {
     /** {@code float}. */
     public static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     /** Every pointer, host or device. */
-    public static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+    public static final AddressLayout C_POINTER = ValueLayout.ADDRESS;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
  * }</pre>
  *
  * <p>All or nothing: the folder is written under a temporary name beside DIR and renamed to
- * DIR only once complete; on failure the temporary folder is deleted and DIR is untouched.
+ * DIR only once complete; on failure, Ctrl-C or SIGTERM the temporary folder is deleted and
+ * DIR is untouched (SIGKILL leaves it, as {@code .DIR.partial-PID}). The folder's
+ * permissions follow the umask, as mkdir's do.
  * DIR must not exist, or be an empty folder.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
@@ -53,7 +56,21 @@ final class ConvertCommand implements Callable<Integer> {
         checkTarget(target);
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path work = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
+        Path work;
+        try {
+            work = createPartial(parent);
+        } catch (FileSystemException e) {
+            throw aboutTarget(e, parent);
+        }
+        // Ctrl-C or SIGTERM mid-conversion must not leave the partial folder behind
+        Thread cleanupOnExit = new Thread(() -> {
+            try {
+                deleteTree(work);
+            } catch (IOException | RuntimeException ignored) {
+                // the JVM is exiting; nothing is left to report to
+            }
+        }, "gatun-convert-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanupOnExit);
         boolean done = false;
         try {
             if (SentenceEmbedders.MINILM.equalsIgnoreCase(source)) {
@@ -88,8 +105,53 @@ final class ConvertCommand implements Callable<Integer> {
                     e.addSuppressed(cleanup);
                 }
             }
+            if (e instanceof FileSystemException f) {
+                throw aboutTarget(f, parent);
+            }
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it deletes the partial folder
+            }
         }
+    }
+
+    /**
+     * Creates the partial folder {@code .DIR.partial-N} beside DIR with the default
+     * permissions (the umask decides, like mkdir; createTempDirectory would make it 700).
+     */
+    private Path createPartial(Path parent) throws IOException {
+        String prefix = partialPrefix() + ProcessHandle.current().pid();
+        for (int i = 0; ; i++) {
+            try {
+                return Files.createDirectory(parent.resolve(prefix + (i == 0 ? "" : "-" + i)));
+            } catch (FileAlreadyExistsException taken) {
+                if (i == 100) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    private String partialPrefix() {
+        return "." + target.getFileName() + ".partial-";
+    }
+
+    /**
+     * The error {@code e} named after DIR, the folder the user gave, rather than the partial
+     * folder (an internal name) it happened in.
+     */
+    private FileSystemException aboutTarget(FileSystemException e, Path parent) {
+        if (e.getFile() == null
+                || !e.getFile().startsWith(parent.resolve(partialPrefix()).toString())) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(target.toString(), null,
+                "cannot write: " + Main.reason(e));
+        named.initCause(e);
+        return named;
     }
 
     /** DIR must be absent or an empty folder. */
@@ -103,7 +165,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         try (Stream<Path> entries = Files.list(target)) {
             if (entries.findAny().isPresent()) {
-                throw new DirectoryNotEmptyException(target + " (convert writes a new folder)");
+                throw new DirectoryNotEmptyException(target.toString());
             }
         }
     }

@@ -69,13 +69,23 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         Backend b = backend.resolve();
         long loadStart = System.nanoTime();
-        try (SentenceEmbedder embedder = SentenceEmbedders.open(model, b, maxTokens)) {
+        try (SentenceEmbedder embedder = open(b)) {
             long runStart = System.nanoTime();
             SentenceEmbedder.Result r = embedder.embedAll(texts);
             long end = System.nanoTime();
 
-            PrintWriter out = spec.commandLine().getOut();
             float[][] e = r.embeddings();
+            // a broken model (NaN weights) must not pass for a result: one pass over the
+            // output here, none in the library's hot path
+            for (int i = 0; i < e.length; i++) {
+                if (!allFinite(e[i])) {
+                    spec.commandLine().getErr().println("gatun embed: text " + i + ": the"
+                            + " model " + embedder.name() + " produced non-finite values"
+                            + " (NaN or infinity); are its weights valid?");
+                    return Main.FAILED;
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
             for (int i = 0; i < texts.size(); i++) {
                 ObjectNode line = JSON.createObjectNode();
                 line.put("text", texts.get(i));
@@ -106,6 +116,29 @@ final class EmbedCommand implements Callable<Integer> {
                     (runStart - loadStart) / 1e6);
         }
         return Main.OK;
+    }
+
+    /** The embedder; a bad maxTokens is reported as the option the user typed. */
+    private SentenceEmbedder open(Backend b) {
+        try {
+            return SentenceEmbedders.open(model, b, maxTokens);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (!m.matches("(?s)^(\\w+: )?maxTokens .*")) {
+                throw e;
+            }
+            throw new IllegalArgumentException(
+                    m.replaceFirst("^(\\w+: )?maxTokens", "--max-tokens"), e);
+        }
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The cosine of two unit vectors, accumulated in double. */

@@ -1,6 +1,8 @@
 package dev.gatun.cli;
 
 import dev.gatun.Backend;
+import dev.gatun.Device;
+import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.io.HfConfig;
 import dev.gatun.io.HfLlamaWeights;
@@ -9,6 +11,7 @@ import dev.gatun.io.LlamaWeights;
 import dev.gatun.models.llama.LlamaConfig;
 import dev.gatun.models.llama.LlamaModel;
 import dev.gatun.models.llama.Sampler;
+import dev.gatun.nn.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -103,15 +106,31 @@ final class GenerateCommand implements Callable<Integer> {
             int[] promptIds = promptIds(tokenizer, config.vocab());
             int room = config.maxPositions() - promptIds.length;
             int n = steps != null ? steps : Math.max(0, Math.min(DEFAULT_STEPS, room));
+            if (room < 0) {
+                throw new IllegalArgumentException("the prompt (" + promptIds.length
+                        + " tokens with BOS) exceeds the model's context of "
+                        + config.maxPositions() + " positions");
+            }
             if (n > room) {
                 throw new IllegalArgumentException("--steps " + n + " with a prompt of "
-                        + promptIds.length + " tokens exceeds the context of "
+                        + tokens(promptIds.length) + " exceeds the model's context of "
                         + config.maxPositions() + " positions; use at most " + room);
             }
             Backend b = backend.resolve(); // after the files: their errors come first
+            if (b.device() != Device.CPU) {
+                // the same model over copies of its weights on the backend's device
+                model = LlamaModel.load(loaded.weights(), new Ops(b, weightsScope));
+            }
             Sampler sampler = temperature == 0 ? Sampler.greedy()
                     : topP >= 1 ? Sampler.temperature(temperature, seedValue)
                     : Sampler.topP(temperature, topP, seedValue);
+
+            if (!firstLogitsFinite(model, b, promptIds[0])) {
+                spec.commandLine().getErr().println("gatun generate: the model "
+                        + checkpoint.getFileName() + " produced non-finite logits (NaN or"
+                        + " infinity) for BOS; are its weights valid?");
+                return Main.FAILED;
+            }
 
             long runStart = System.nanoTime();
             int[] generated = model.generate(b, promptIds, n, sampler, loaded.stopToken(),
@@ -144,6 +163,28 @@ final class GenerateCommand implements Callable<Integer> {
                     temperature == 0 ? "- (greedy)" : Long.toString(seedValue));
         }
         return Main.OK;
+    }
+
+    /**
+     * Whether the logits after {@code token} alone are all finite: one extra position
+     * computed here, rather than a check on every step in the library's decoding loop.
+     * Catches NaN or infinite weights in the layers, norms and head (not in another
+     * token's embedding row).
+     */
+    private static boolean firstLogitsFinite(LlamaModel model, Backend b, int token) {
+        try (Scope probe = Scope.open()) {
+            Ops ops = new Ops(b, probe);
+            for (float v : Tensors.toFloats(ops, model.forward(ops, new int[] {token}))) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static String tokens(int n) {
+        return n + (n == 1 ? " token" : " tokens");
     }
 
     private void checkOptions() {
@@ -182,8 +223,9 @@ final class GenerateCommand implements Callable<Integer> {
         return ids;
     }
 
-    /** A loaded model, its file format, and the token that ends generation. */
-    private record Loaded(LlamaModel model, String format, int stopToken) {}
+    /** A model over host weights, those weights, their file format, and the stop token. */
+    private record Loaded(LlamaModel model, LlamaWeights weights, String format,
+                          int stopToken) {}
 
     private static Loaded load(Path path, Scope scope) throws IOException {
         if (!Files.exists(path)) {
@@ -193,6 +235,11 @@ final class GenerateCommand implements Callable<Integer> {
         String format;
         int stop;
         if (Files.isDirectory(path)) {
+            if (!Files.exists(path.resolve("config.json"))) {
+                throw new IllegalArgumentException(path + " is a folder but not a Hugging Face"
+                        + " model folder (no config.json); --checkpoint takes a llama2.c .bin"
+                        + " file or such a folder");
+            }
             weights = HfLlamaWeights.load(path, scope);
             format = "Hugging Face";
             HfConfig c = weights.config();
@@ -208,6 +255,6 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + " holds a '" + c.modelType()
                     + "' model; generate needs a llama one");
         }
-        return new Loaded(LlamaModel.load(weights), format, stop);
+        return new Loaded(LlamaModel.load(weights), weights, format, stop);
     }
 }

@@ -6,6 +6,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.logging.Formatter;
@@ -84,6 +89,9 @@ public final class Main implements Runnable {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setOut(outWriter);
         cmd.setErr(errWriter);
+        // "@name" would otherwise be replaced by the contents of file name: a text to embed
+        // or a prompt starting with '@' is meant literally
+        cmd.setExpandAtFiles(false);
         cmd.setParameterExceptionHandler((e, ignored) -> {
             String name = e.getCommandLine().getCommandSpec().qualifiedName();
             errWriter.println(name + ": " + oneLine(e.getMessage()) + " (see '" + name
@@ -105,6 +113,15 @@ public final class Main implements Runnable {
             status = report("gatun", e, verbose, errWriter);
         }
         outWriter.flush();
+        // PrintStream swallows write errors (a full disk, a closed pipe); without this
+        // check a command whose results were lost would still report success
+        if (out.checkError()) {
+            errWriter.println("gatun: cannot write output: writing standard output failed"
+                    + " (a full disk or a closed pipe?)");
+            if (status == OK) {
+                status = FAILED;
+            }
+        }
         errWriter.flush();
         return status;
     }
@@ -116,8 +133,9 @@ public final class Main implements Runnable {
      */
     static int report(String name, Throwable e, boolean verbose, PrintWriter err) {
         boolean bad = isBadInput(e);
-        String message = bad
-                ? oneLine(e.getMessage())
+        FileSystemException fileError = fileError(e);
+        String message = fileError != null ? describe(fileError)
+                : bad ? oneLine(e.getMessage())
                 : "failed: " + e.getClass().getName() + ": " + oneLine(e.getMessage())
                         + (verbose ? "" : " (--verbose for details)");
         err.println(name + ": " + message);
@@ -138,6 +156,44 @@ public final class Main implements Runnable {
                 || e instanceof IOException
                 || e instanceof UncheckedIOException
                 || e.getClass().getSimpleName().equals("ModelFormatException");
+    }
+
+    /** The first FileSystemException among {@code e} and its causes, or null. */
+    private static FileSystemException fileError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof FileSystemException f) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One line naming the file and why it failed: FileSystemException's message is often the
+     * path alone, so the reason comes from its type when it carries none.
+     */
+    static String describe(FileSystemException e) {
+        String file = e.getFile() != null ? e.getFile() : "(unnamed file)";
+        String line = file + ": " + reason(e);
+        return e.getOtherFile() == null ? line : line + " (" + e.getOtherFile() + ")";
+    }
+
+    /** Why {@code e} happened, in words: from its type, else its reason, else its type name. */
+    static String reason(FileSystemException e) {
+        if (e instanceof NoSuchFileException) {
+            return e.getReason() != null ? "no such file (" + e.getReason() + ")"
+                    : "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return "already exists and is not empty";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return e.getReason() != null ? e.getReason() : "already exists and is not empty";
+        }
+        return e.getReason() != null ? oneLine(e.getReason()) : e.getClass().getSimpleName();
     }
 
     /** The message on one line; the exception's class name when it has none. */

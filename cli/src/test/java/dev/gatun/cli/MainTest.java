@@ -265,6 +265,25 @@ class MainTest {
     }
 
     @Test
+    void cudaWhereItCannotRunIsAOneLineErrorWithTheReason() {
+        Backends.Info cuda = Backends.list().stream().filter(i -> i.name().equals("cuda"))
+                .findFirst().orElseThrow();
+        assumeTrue(!cuda.usable(), "CUDA can run here; its absence cannot be tested");
+        String why = "backend 'cuda' cannot run here: " + cuda.reason();
+        assertBadInput(gatun("embed", "--backend", "cuda", "a text"), "gatun embed: ", why);
+        Run list = gatun("backends");
+        assertTrue(list.out().contains("cuda") && list.out().contains(cuda.reason()),
+                list.describe());
+
+        // generate reads its checkpoint before it asks for the backend
+        Path ckpt = Path.of(System.getProperty("gatun.shared.dir", "../shared"),
+                "fixtures/llama2c/stories260K.bin");
+        assumeTrue(Files.isRegularFile(ckpt), "no stories260K.bin at " + ckpt);
+        assertBadInput(gatun("generate", "--backend", "cuda", "--checkpoint", ckpt.toString(),
+                "--steps", "2"), "gatun generate: ", why);
+    }
+
+    @Test
     void generateFromAHuggingFaceFolderMatchesTheCheckpoint(@TempDir Path dir) {
         Path shared = Path.of(System.getProperty("gatun.shared.dir", "../shared"));
         Path ckpt = shared.resolve("fixtures/llama2c/stories260K.bin");

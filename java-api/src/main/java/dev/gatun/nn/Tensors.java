@@ -6,15 +6,17 @@ import dev.gatun.Ops;
 import dev.gatun.Tensor;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Small data movements the layers need besides the ops: index tensors from Java arrays,
- * results back into Java arrays, and writing a tensor into a view of a larger one.
+ * results back into Java arrays, writing a tensor into a view of a larger one, and moving a
+ * model's weights to the backend's device.
  *
- * <p>Limitation: index tensors ({@link #ints}, {@link #positions}) and read-backs
- * ({@link #toFloats}) are host memory, so they need a backend whose device is
- * {@link Device#CPU}; on another device they throw {@link IllegalStateException} naming the
- * backend.
+ * <p>Every method works on any backend: on a device backend (CUDA) index tensors are built
+ * in host memory and copied to the device, and read-backs copy to the host first (see
+ * {@link Ops#toDevice} and {@link Ops#toHost}).
  */
 public final class Tensors {
     private Tensors() {}
@@ -24,11 +26,9 @@ public final class Tensors {
      * backend's device.
      *
      * @throws IllegalArgumentException if {@code data} does not fill {@code shape}
-     * @throws IllegalStateException if the backend's device is not the host
      */
     public static Tensor ints(Ops ops, int[] data, long... shape) {
-        requireHost(ops, "Tensors.ints");
-        return Tensor.fromInts(ops.scope(), data, shape);
+        return ops.toDevice(Tensor.fromInts(ops.scope(), data, shape));
     }
 
     /** Positions {@code start, start + 1, ..., start + count - 1} as I32 [count]. */
@@ -50,20 +50,57 @@ public final class Tensors {
     }
 
     /**
-     * The elements of {@code x} in row-major order as floats.
+     * The elements of host tensor {@code x} in row-major order as floats.
      *
-     * @throws IllegalArgumentException if {@code x} is not in host memory
+     * @throws IllegalArgumentException if {@code x} is not in host memory (see
+     *     {@link #toFloats(Ops, Tensor)})
      */
     public static float[] toFloats(Tensor x) {
         return x.toFloatArray();
     }
 
     /**
+     * The elements of {@code x}, in host memory or on the backend's device, in row-major order
+     * as floats; a device tensor is first copied to a host tensor owned by
+     * {@code ops.scope()}.
+     *
+     * @throws IllegalArgumentException if {@code x} is on a device other than the backend's
+     */
+    public static float[] toFloats(Ops ops, Tensor x) {
+        return ops.toHost(x).toFloatArray();
+    }
+
+    /**
+     * The same weights on the backend's device: a map with the same keys and iteration order
+     * whose tensors are the given ones where they are on the device already (for a CPU
+     * backend, all of them: nothing is copied), otherwise contiguous copies owned by
+     * {@code ops.scope()}. Load a model's weights in host memory, move them once with this,
+     * then build the model from the result.
+     *
+     * <pre>{@code
+     * Scope deviceWeights = Scope.open();                        // lives as long as the model
+     * Map<String, Tensor> onGpu = Tensors.toDevice(new Ops(cuda, deviceWeights), hostWeights);
+     * LlamaModel model = LlamaModel.fromWeights(onGpu, config, style);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a tensor is neither in host memory nor on the
+     *     backend's device
+     */
+    public static Map<String, Tensor> toDevice(Ops ops, Map<String, Tensor> weights) {
+        Map<String, Tensor> moved = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            moved.put(e.getKey(), ops.toDevice(e.getValue()));
+        }
+        return moved;
+    }
+
+    /**
      * Writes every element of {@code src} into {@code dst}, a view (for example a slice of a
      * cache) of the same shape and dtype, on the backend of {@code ops}.
      *
-     * <p>The copy runs as one backend {@code convert} per block that is contiguous in both
-     * tensors: a [B, Hkv, T, D] block written into a [B, Hkv, Tmax, D] cache is B·Hkv calls.
+     * <p>In host memory the copy runs as one backend {@code convert} per block that is
+     * contiguous in both tensors: a [B, Hkv, T, D] block written into a [B, Hkv, Tmax, D]
+     * cache is B·Hkv calls. On a device it is one {@link dev.gatun.Backend#copy}.
      *
      * @param src [...] any strides
      * @param dst [...] the same shape and dtype, any strides; must not overlap src
@@ -86,6 +123,10 @@ public final class Tensors {
                     + dst.describe());
         }
         if (src.numel() == 0) {
+            return;
+        }
+        if (device != Device.CPU) {
+            ops.backend().copy(src, dst); // one strided copy on the device
             return;
         }
 
@@ -124,13 +165,5 @@ public final class Tensors {
         }
         // the dimensions left are contiguous (the caller checked), so this view is exact
         return t.reshape(length);
-    }
-
-    private static void requireHost(Ops ops, String op) {
-        if (ops.backend().device() != Device.CPU) {
-            throw new IllegalStateException(op + ": backend '" + ops.backend().name()
-                    + "' keeps tensors on " + ops.backend().device()
-                    + "; the nn layers create index tensors in host memory only");
-        }
     }
 }

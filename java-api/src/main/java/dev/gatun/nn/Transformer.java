@@ -183,7 +183,7 @@ public final class Transformer {
                 Tensor ids = Tensors.ints(s, current, b, 1);
                 Tensor x = embed(s, targetEmbedding, ids, step);
                 Tensor h = decoder.forward(s, x, memoryKv, memoryMask, cache);
-                float[] logits = Tensors.toFloats(generator.forward(s, h));
+                float[] logits = Tensors.toFloats(s, generator.forward(s, h));
 
                 int v = logits.length / b;
                 for (int i = 0; i < b; i++) {

@@ -87,6 +87,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code RuntimeException} when there are several); the floats differ in the last bits (the
  * kernels are not ONNX Runtime's; cosine >= 0.99999 against it, checked by the tests).
  *
+ * <p>Limitation: LangChain4j's automatic discovery of an embedding model (the
+ * {@code EmbeddingModelFactory} service, used when no model is given) finds the factory that
+ * the model jar registers, which builds {@code AllMiniLmL6V2EmbeddingModel} and needs
+ * {@code langchain4j-embeddings} (ONNX Runtime), left out here: pass this model explicitly.
+ *
  * <p>Thread safety: one instance serves any number of threads at once, as LangChain4j
  * expects of a model; each call works in its own {@link dev.gatun.Scope}. {@link #close()}
  * waits for calls in progress and frees the weights (about 90 MB for all-MiniLM-L6-v2) and

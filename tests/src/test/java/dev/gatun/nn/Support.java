@@ -31,10 +31,14 @@ final class Support implements AutoCloseable {
         this.random = new SplittableRandom(seed);
     }
 
-    /** The names of the backends that can run here; the nn tests run on each. */
+    /**
+     * The names of the host-memory backends that can run here; the nn tests run on each
+     * (they build their data in host memory; dev.gatun.backend.cuda tests the CUDA backend).
+     */
     static List<String> backends() {
         List<String> names = Backends.list().stream().filter(Backends.Info::usable)
-                .map(Backends.Info::name).toList();
+                .map(Backends.Info::name)
+                .filter(n -> Backends.get(n).device() == dev.gatun.Device.CPU).toList();
         if (names.isEmpty()) {
             fail("no usable backend: " + Backends.list());
         }

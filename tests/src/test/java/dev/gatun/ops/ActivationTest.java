@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ActivationTest {
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .flatMap(d -> Stream.of(Activation.values()).map(a -> Arguments.of(c, d, a))));
     }
 

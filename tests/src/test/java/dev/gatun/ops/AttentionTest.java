@@ -43,7 +43,7 @@ class AttentionTest {
     };
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .map(d -> Arguments.of(c, d)));
     }
 

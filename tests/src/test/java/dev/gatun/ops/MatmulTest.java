@@ -25,7 +25,7 @@ class MatmulTest {
     };
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .map(d -> Arguments.of(c, d)));
     }
 

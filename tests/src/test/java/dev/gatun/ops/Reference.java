@@ -4,13 +4,14 @@ import dev.gatun.Activation;
 
 /**
  * Plain float64 definitions the op tests compare against, written independently of Gatun's
- * kernels (no shared code with {@code dev.gatun.backend}).
+ * kernels (no shared code with {@code dev.gatun.backend}). Public for the CUDA tests in
+ * {@code dev.gatun.backend.cuda}.
  */
-final class Reference {
+public final class Reference {
     private Reference() {}
 
     /** act(x) in double. */
-    static double activation(Activation act, double x) {
+    public static double activation(Activation act, double x) {
         return switch (act) {
             case NONE -> x;
             case GELU_ERF -> 0.5 * x * erfc(-x / Math.sqrt(2));

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RmsNormTest {
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .map(d -> Arguments.of(c, d)));
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RopeTest {
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .flatMap(d -> Stream.of(RopeStyle.values()).map(s -> Arguments.of(c, d, s))));
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SoftmaxTest {
 
     static Stream<Arguments> cases() {
-        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16)
+        return TestBackends.all().flatMap(c -> Stream.of(DType.F32, DType.BF16, DType.F16)
                 .map(d -> Arguments.of(c, d)));
     }
 

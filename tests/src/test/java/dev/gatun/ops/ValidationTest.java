@@ -257,26 +257,6 @@ class ValidationTest {
         assertArrayEquals(new long[] {1, 2, 3, 0}, r.weights().shape());
     }
 
-    @Test
-    void stridedDeviceTensorsAreRefusedWhereHostOnesWouldBeCopied() {
-        // Gatun copies strided inputs in host memory only; on a device they must be contiguous
-        Scope other = Scope.open();
-        try {
-            Ops onCuda = new Ops(refusingBackend(Device.CUDA), other);
-            Tensor strided = labelled(f32(3, 2), Device.CUDA).transpose(0, 1);
-            Tensor row = labelled(f32(3), Device.CUDA);
-            assertMessage(IllegalArgumentException.class, () -> onCuda.add(strided, row), "add",
-                    "a must be contiguous on CUDA", "strides=[1, 2]");
-            assertMessage(IllegalArgumentException.class, () -> onCuda.copy(strided), "copy",
-                    "x must be contiguous on CUDA");
-            assertMessage(IllegalArgumentException.class,
-                    () -> onCuda.copy(labelled(Tensor.fromInts(scope, new int[2], 2),
-                            Device.CUDA)), "copy", "floating", "I32[2] on CUDA");
-        } finally {
-            other.close();
-        }
-    }
-
     // ---- every tensor argument of every op, for the rules that apply to all of them ------
 
     /** One tensor argument: a valid dtype and shape; optional ones may be null. */

@@ -1,6 +1,7 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.DType;
+import dev.gatun.Device;
 import dev.gatun.Ops;
 import dev.gatun.Tensor;
 import dev.gatun.io.BertWeights;
@@ -12,6 +13,7 @@ import dev.gatun.nn.FeedForward;
 import dev.gatun.nn.LayerNorm;
 import dev.gatun.nn.Linear;
 import dev.gatun.nn.MultiHeadAttention;
+import dev.gatun.nn.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -48,8 +50,9 @@ import java.util.TreeSet;
  * <p>Weights use the Hugging Face {@code BertModel} names ({@code embeddings.*},
  * {@code encoder.layer.{i}.*}), optionally prefixed with {@code bert.}, in PyTorch's
  * [out, in] layout; they are used in place, never copied, so they must stay alive as long as
- * this model is used, on the device of the backend that runs it. The model holds no mutable
- * state: one instance may serve any number of threads, each with its own {@link Ops}.
+ * this model is used, on the device of the backend that runs it ({@link #fromWeights(
+ * BertWeights, Ops)} moves loaded weights there). The model holds no mutable state: one
+ * instance may serve any number of threads, each with its own {@link Ops}.
  */
 public final class BertModel {
     private final BertConfig config;
@@ -134,11 +137,29 @@ public final class BertModel {
      *     misshapen (see {@link #fromWeights(Map, BertConfig)})
      */
     public static BertModel fromWeights(BertWeights weights) {
+        return fromWeights(byName(weights), BertConfig.of(weights.config()));
+    }
+
+    /**
+     * Builds the model over loaded weights moved to the device of {@code ops}' backend: for
+     * a device backend (CUDA) each weight is copied once into {@code ops.scope()}, which must
+     * then live as long as the model; for a CPU backend the weights are used in place, as
+     * {@link #fromWeights(BertWeights)} does.
+     *
+     * @throws IllegalArgumentException if the config is not BERT's, or a weight is missing or
+     *     misshapen (see {@link #fromWeights(Map, BertConfig)})
+     */
+    public static BertModel fromWeights(BertWeights weights, Ops ops) {
+        BertConfig config = BertConfig.of(weights.config());
+        return fromWeights(Tensors.toDevice(ops, byName(weights)), config);
+    }
+
+    private static Map<String, Tensor> byName(BertWeights weights) {
         Map<String, Tensor> map = new HashMap<>();
         for (String name : weights.names()) {
             map.put(name, weights.get(name));
         }
-        return fromWeights(map, BertConfig.of(weights.config()));
+        return map;
     }
 
     /** The sizes this model was built with. */
@@ -149,28 +170,35 @@ public final class BertModel {
     /**
      * Runs the encoder on a right-padded batch.
      *
+     * <p>ids and lengths may be in host memory or on the backend's device; host tensors are
+     * copied to a device backend's device (and checked on the host first).
+     *
      * @param ids     I32 [B, T], each in [0, V); positions at or past lengths[b] are padding
      *                (any valid ID)
      * @param lengths I32 [B], each in [1, T]: the real tokens of each sequence
-     * @return F32 [B, T, C] (the weights' dtype), owned by {@code ops.scope()}
+     * @return F32 [B, T, C] (the weights' dtype) on the backend's device, owned by
+     *     {@code ops.scope()}
      * @throws IllegalArgumentException if ids is not I32 [B, T], T exceeds the position limit
      *     P, lengths is not I32 [B] or a length is outside [1, T], or an ID is outside [0, V)
+     *     (for IDs already in device memory, a {@link dev.gatun.GatunException} instead)
      */
     public Tensor forward(Ops ops, Tensor ids, Tensor lengths) {
-        checkInputs(ids, lengths);
+        checkInputs(ops, ids, lengths);
         long t = ids.dim(1);
+        Tensor deviceIds = ops.toDevice(ids);
+        Tensor deviceLengths = ops.toDevice(lengths);
 
         // x = LN(word[ids] + position[0..T) + tokenType[0]): [B, T, C]
-        Tensor x = words.forward(ops, ids);
+        Tensor x = words.forward(ops, deviceIds);
         x = ops.add(x, positionTable.slice(0, 0, t));
         x = ops.add(x, tokenType0);
         x = embeddingNorm.forward(ops, x, null);
 
         // L post-norm layers; the key lengths keep padding out of every real token
-        return encoder.forward(ops, x, AttentionMask.keyLengths(lengths));
+        return encoder.forward(ops, x, AttentionMask.keyLengths(deviceLengths));
     }
 
-    private void checkInputs(Tensor ids, Tensor lengths) {
+    private void checkInputs(Ops ops, Tensor ids, Tensor lengths) {
         if (ids.dtype() != DType.I32 || ids.rank() != 2) {
             throw new IllegalArgumentException("BertModel.forward: ids must be I32 [B, T], got "
                     + ids.describe());
@@ -185,12 +213,24 @@ public final class BertModel {
             throw new IllegalArgumentException("BertModel.forward: lengths must be I32 [B] = ["
                     + b + "], got " + lengths.describe());
         }
-        int[] n = lengths.toIntArray();
+        int[] n = ops.toHost(lengths).toIntArray();
         for (int i = 0; i < n.length; i++) {
             if (n[i] < 1 || n[i] > t) {
                 throw new IllegalArgumentException("BertModel.forward: lengths[" + i + "]="
                         + n[i] + " must be in [1, T=" + t + "]; lengths="
                         + Arrays.toString(n));
+            }
+        }
+        if (ids.device() == Device.CPU && ops.backend().device() != Device.CPU) {
+            // once on the device the ids could only be checked by the kernel: check them here
+            int[] values = ids.toIntArray();
+            long vocab = words.table().dim(0);
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] < 0 || values[i] >= vocab) {
+                    throw new IllegalArgumentException("BertModel.forward: ids must be in "
+                            + "[0, V) with V=" + vocab + ": ids[" + i / t + ", " + i % t
+                            + "]=" + values[i]);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.Backend;
+import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.io.BertWeights;
 import dev.gatun.io.OnnxBertImporter;
@@ -58,8 +59,11 @@ public final class MiniLm {
      * Loads the model from the class path, to run on {@code backend}.
      *
      * @param maxTokens the truncation length, [CLS] and [SEP] included, in [2, 512]
+     * <p>The weights are read into host memory and, for a device backend (CUDA), copied
+     * once to the device; both stay until the embedder is closed.
+     *
      * @throws IllegalArgumentException if maxTokens is outside [2, 512] (checked before
-     *     anything is read), or the backend does not compute in host memory
+     *     anything is read)
      * @throws IllegalStateException if the model's jar is not on the class path
      * @throws UncheckedIOException if a resource cannot be read
      */
@@ -81,7 +85,7 @@ public final class MiniLm {
             try (InputStream in = loader.getResourceAsStream(ONNX_RESOURCE)) {
                 w = OnnxBertImporter.load(in, ONNX_RESOURCE, weights);
             }
-            BertModel model = BertModel.fromWeights(w);
+            BertModel model = BertModel.fromWeights(w, new Ops(backend, weights));
             try (InputStream in = loader.getResourceAsStream(TOKENIZER_RESOURCE)) {
                 tokenizer = BertTokenizer.fromJson(in, TOKENIZER_RESOURCE, maxTokens);
             }

@@ -1,7 +1,6 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.Backend;
-import dev.gatun.Device;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -43,9 +42,10 @@ import java.util.Objects;
  * works in its own {@link Scope}. Closing while calls run is the caller's error: they fail
  * with {@link IllegalStateException}.
  *
- * <p>Limitation: the hidden states are read back with {@link Tensor#toFloatArray()}, so the
- * backend must compute in host memory (native, java); a device backend is rejected when the
- * embedder is built.
+ * <p>On a device backend (CUDA) the model's weights must be on the device (the loaders in
+ * {@link MiniLm} and {@link SentenceEmbedders} put them there); each batch's ids go to the
+ * device and its hidden states, B·T·C floats, come back for the pooling, which runs in Java
+ * on the host.
  */
 public final class SentenceEmbedder implements AutoCloseable {
     /** The default truncation length, special tokens included (see the class notes). */
@@ -83,7 +83,7 @@ public final class SentenceEmbedder implements AutoCloseable {
      * @param weights closed with this embedder (the scope holding the model's weights), or
      *                null when the caller owns them
      * @throws IllegalArgumentException if the tokenizer's maxTokens exceeds the model's
-     *     position limit, or the backend does not compute in host memory
+     *     position limit
      * @throws ModelFormatException naming the tokenizer's file if its vocabulary has more ids
      *     than the model's word embedding has rows (the ids past the table could not be
      *     embedded)
@@ -97,11 +97,6 @@ public final class SentenceEmbedder implements AutoCloseable {
         this.weights = weights;
         checkMaxTokens(tokenizer.maxTokens(), model.config());
         checkVocabulary(tokenizer, model.config());
-        if (backend.device() != Device.CPU) {
-            throw new IllegalArgumentException("SentenceEmbedder: backend '" + backend.name()
-                    + "' computes on " + backend.device() + "; embeddings are pooled in host"
-                    + " memory, use a CPU backend (native or java)");
-        }
     }
 
     /**
@@ -293,7 +288,7 @@ public final class SentenceEmbedder implements AutoCloseable {
             Ops ops = new Ops(backend, scope);
             Tensor ids = Tensor.fromInts(scope, flat, b, t);
             Tensor len = Tensor.fromInts(scope, lengths, b);
-            hidden = model.forward(ops, ids, len).toFloatArray(); // [B, T, C]
+            hidden = ops.toHost(model.forward(ops, ids, len)).toFloatArray(); // [B, T, C]
         }
 
         // mean over the real tokens, then L2 normalise (in double; eps as torch's normalize)

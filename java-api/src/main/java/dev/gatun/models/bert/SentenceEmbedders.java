@@ -1,6 +1,7 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.Backend;
+import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.io.BertWeights;
 import dev.gatun.io.HfBertWeights;
@@ -81,7 +82,8 @@ public final class SentenceEmbedders {
         Scope weights = Scope.open();
         BertTokenizer tokenizer = null;
         try {
-            BertModel model = BertModel.fromWeights(HfBertWeights.load(dir, weights));
+            BertModel model = BertModel.fromWeights(HfBertWeights.load(dir, weights),
+                    new Ops(backend, weights));
             tokenizer = BertTokenizer.fromFile(tokenizerFile, maxTokens);
             return new SentenceEmbedder(tokenizer, model, backend, dir.toString(), weights);
         } catch (RuntimeException | Error e) {
@@ -111,7 +113,7 @@ public final class SentenceEmbedders {
         BertTokenizer tokenizer = null;
         try {
             BertWeights w = OnnxBertImporter.load(onnx, weights);
-            BertModel model = BertModel.fromWeights(w);
+            BertModel model = BertModel.fromWeights(w, new Ops(backend, weights));
             SentenceEmbedder.checkMaxTokens(maxTokens, model.config());
             tokenizer = BertTokenizer.fromFile(tokenizerJson, maxTokens);
             return new SentenceEmbedder(tokenizer, model, backend, onnx.toString(), weights);

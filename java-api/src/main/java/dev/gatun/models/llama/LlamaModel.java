@@ -57,8 +57,10 @@ import java.util.function.IntPredicate;
  * </pre>
  * The {@link RopeStyle} says how q and k rows are ordered: llama2.c checkpoints rotate
  * interleaved pairs; Hugging Face checkpoints permute q and k rows for half-split pairs.
- * The tensors are used in place, never copied; the norms' weights must be F32 and the others
- * share one floating dtype, which is the dtype of the activations and of the cache.
+ * The tensors are used in place, never copied, and must be on the device of the backend that
+ * runs the model ({@link #load(LlamaWeights, Ops)} moves loaded weights there); the norms'
+ * weights must be F32 and the others share one floating dtype, which is the dtype of the
+ * activations and of the cache.
  */
 public final class LlamaModel {
     private final LlamaConfig config;
@@ -112,6 +114,36 @@ public final class LlamaModel {
      * @throws IllegalStateException if {@code scope} is closed
      */
     public static LlamaModel load(LlamaWeights weights, Scope scope) {
+        return fromWeights(widened(weights, scope), LlamaConfig.from(weights.config()),
+                weights.ropeStyle());
+    }
+
+    /**
+     * As {@link #load(LlamaWeights, Scope)}, with the weights on the device of {@code ops}'
+     * backend: for a device backend (CUDA) each weight is copied once into
+     * {@code ops.scope()}, which must then live as long as the model; for a CPU backend this
+     * is {@code load(weights, ops.scope())}, the weights used in place.
+     *
+     * <pre>{@code
+     * try (Scope host = Scope.open(); Scope gpu = Scope.open()) {
+     *     LlamaModel model = LlamaModel.load(Llama2cCheckpoint.open(path, host),
+     *             new Ops(cuda, gpu));
+     *     int[] story = model.generate(cuda, new int[] {1}, 100, Sampler.greedy(), 1,
+     *             t -> true);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException as {@link #load(LlamaWeights)}
+     * @throws IllegalStateException if {@code ops.scope()} is closed
+     */
+    public static LlamaModel load(LlamaWeights weights, Ops ops) {
+        LlamaConfig config = LlamaConfig.from(weights.config());
+        return fromWeights(Tensors.toDevice(ops, widened(weights, ops.scope())), config,
+                weights.ropeStyle());
+    }
+
+    /** The weights by name, norm weights that are not F32 widened to F32 copies in scope. */
+    private static Map<String, Tensor> widened(LlamaWeights weights, Scope scope) {
         Map<String, Tensor> byName = new HashMap<>();
         for (String name : weights.names()) {
             Tensor t = weights.get(name);
@@ -123,7 +155,7 @@ public final class LlamaModel {
             }
             byName.put(name, t);
         }
-        return fromWeights(byName, LlamaConfig.from(weights.config()), weights.ropeStyle());
+        return byName;
     }
 
     /**
@@ -202,7 +234,7 @@ public final class LlamaModel {
      * The logits of every position of {@code tokens} at positions 0..T-1, without a cache.
      *
      * @param tokens T ids, each in [0, V); 1 <= T <= maxPositions
-     * @return logits [T, V], owned by {@code ops.scope()}
+     * @return logits [T, V] on the backend's device, owned by {@code ops.scope()}
      * @throws IllegalArgumentException if T or an id is out of range
      */
     public Tensor forward(Ops ops, int[] tokens) {
@@ -218,7 +250,7 @@ public final class LlamaModel {
      * @param cache    from {@link #newCache}
      * @param tokens   T ids, each in [0, V)
      * @param startPos the position of tokens[0], at most the cache's length
-     * @return logits [T, V], owned by {@code ops.scope()}
+     * @return logits [T, V] on the backend's device, owned by {@code ops.scope()}
      * @throws IllegalArgumentException if startPos exceeds the cache's length, the positions
      *     exceed the cache's maxLength or the context, or an id is out of range; the cache
      *     is then unchanged
@@ -283,8 +315,9 @@ public final class LlamaModel {
                 int next;
                 try (Scope step = Scope.open()) {
                     // only the last position's logits are needed: [1, V]
-                    Tensor logits = run(new Ops(backend, step), input, cache, true);
-                    next = sampler.sample(Tensors.toFloats(logits));
+                    Ops ops = new Ops(backend, step);
+                    Tensor logits = run(ops, input, cache, true);
+                    next = sampler.sample(Tensors.toFloats(ops, logits));
                 }
                 if (next == stopToken) {
                     break;
