@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * words, so sequence lengths up to the 256-token truncation) over and over, reading the
  * results back, for {@code gatun.soak.seconds} (30 by default). The same batches come back
  * every cycle, so after a warm-up (two cycles and a quarter of the time) the process is in a
- * steady state where any growth is a leak; the loop runs at least three cycles. Memory must come back:
+ * steady state where any growth is a leak; the loop runs at least three cycles. Memory must
+ * come back:
  * <ul>
  *   <li>after every batch, {@link MemoryStats#liveHostBytes()} is exactly the weights' bytes
  *       (every scope a batch opened is closed), and no native per-call buffer is alive;
@@ -102,7 +103,8 @@ class MemorySoakTest {
                     assertEquals(0, NativeBackend.scratchStats().bufferBytes(), context
                             + ", batch " + batches + ": native per-call buffers are live");
                 }
-                if (warm == null && batches >= 2 * BATCHES && System.nanoTime() >= warmUpEnd) {
+                boolean warmedUp = batches >= 2 * BATCHES && System.nanoTime() >= warmUpEnd;
+                if (warm == null && warmedUp) {
                     warm = sample(nativeBackend);
                 }
             }
