@@ -2,6 +2,7 @@ package dev.gatun.backend;
 
 import dev.gatun.Activation;
 import dev.gatun.Backend;
+import dev.gatun.DType;
 import dev.gatun.Device;
 import dev.gatun.GatunException;
 import dev.gatun.RopeStyle;
@@ -26,8 +27,11 @@ import java.util.function.IntSupplier;
  * <p>Tensors are host tensors of F32, BF16 or F16 (I32 for ids, positions and lengths);
  * every op accumulates in fp32. Arguments reach native code as the tensors' memory segments,
  * so the scope owning a tensor cannot be closed while a call uses it. {@link dev.gatun.Ops}
- * validates arguments before calling here; the native library validates again and a failure
- * it reports becomes a {@link GatunException} carrying its status and message.
+ * validates arguments before calling here; called directly, each method still checks that
+ * every tensor has the shape, dtype and layout the native call reads it with
+ * ({@link IllegalArgumentException} otherwise, never a read outside a tensor's memory); the
+ * native library validates sizes again and a failure it reports becomes a
+ * {@link GatunException} carrying its status and message.
  *
  * <p>Thread-safe: any number of threads may call one instance. Each calling thread runs its
  * own OpenMP team of {@code OMP_NUM_THREADS} (default: all cores), so several threads calling
@@ -118,8 +122,28 @@ public final class NativeBackend implements Backend {
     @Override
     public void matmul(Tensor a, Tensor w, Tensor bias, Activation act, Tensor residual,
                        Tensor dst) {
-        Strides s = STRIDES.get();
+        String op = "matmul";
+        NativeChecks.present(op, "a", a);
+        NativeChecks.present(op, "w", w);
+        NativeChecks.present(op, "dst", dst);
+        if (act == null) {
+            throw new IllegalArgumentException("native matmul: act must not be null");
+        }
+        NativeChecks.floating(op, "dst", dst);
         long batch = dst.rank() == 3 ? dst.dim(0) : 1;
+        long m = dst.rank() >= 2 ? dst.dim(-2) : -1;
+        long n = dst.rank() >= 2 ? dst.dim(-1) : -1;
+        NativeChecks.matrix(op, "dst", dst, batch, m, n);
+        NativeChecks.matrix(op, "a", a, batch, m, a.rank() > 0 ? a.dim(-1) : -1);
+        NativeChecks.matrix(op, "w", w, batch, a.dim(-1), n);
+        NativeChecks.matrix(op, "residual", residual, batch, m, n);
+        NativeChecks.numel(op, "bias", bias, n);
+        NativeChecks.contiguous(op, "bias", bias);
+        for (Tensor t : new Tensor[] {a, w, bias, residual}) {
+            NativeChecks.dtype(op, "every operand", t, dst.dtype());
+        }
+
+        Strides s = STRIDES.get();
         call("matmul", () -> gatun_h.gatun_matmul(code(dst), batch, dst.dim(-2), dst.dim(-1),
                 a.dim(-1), segment(a), s.matrix(0, a), segment(w), s.matrix(1, w),
                 segment(bias), act.code(), segment(residual), s.matrix(2, residual),
@@ -137,12 +161,23 @@ public final class NativeBackend implements Backend {
     }
 
     private static void binary(String op, int code, Tensor a, Tensor b, Tensor dst) {
+        elementwise(op, a, dst);
+        NativeChecks.present(op, "b", b);
+        NativeChecks.contiguous(op, "b", b);
+        NativeChecks.dtype(op, "b", b, a.dtype());
+        if (a.numel() > 0 && (b.numel() == 0 || a.numel() % b.numel() != 0)) {
+            throw NativeChecks.fail(op, "b's numel must divide a's", a, b);
+        }
         call(op, () -> gatun_h.gatun_binary(code, code(dst), a.numel(), segment(a),
                 segment(b), b.numel(), segment(dst)));
     }
 
     @Override
     public void activation(Activation act, Tensor src, Tensor dst) {
+        if (act == null) {
+            throw new IllegalArgumentException("native activation: act must not be null");
+        }
+        elementwise("activation", src, dst);
         call("activation", () -> gatun_h.gatun_unary(act.code(), code(dst), src.numel(),
                 segment(src), segment(dst)));
     }
@@ -150,6 +185,7 @@ public final class NativeBackend implements Backend {
     @Override
     public void layerNorm(Tensor src, Tensor residual, Tensor gamma, Tensor beta, float eps,
                           Tensor dst, Tensor sumDst) {
+        norm("layerNorm", src, residual, gamma, beta, dst, sumDst);
         call("layerNorm", () -> gatun_h.gatun_layer_norm(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), segment(residual), rowStride(residual),
                 segment(gamma), segment(beta), eps, segment(dst), rowStride(dst),
@@ -159,6 +195,7 @@ public final class NativeBackend implements Backend {
     @Override
     public void rmsNorm(Tensor src, Tensor residual, Tensor gamma, float eps, Tensor dst,
                         Tensor sumDst) {
+        norm("rmsNorm", src, residual, gamma, null, dst, sumDst);
         call("rmsNorm", () -> gatun_h.gatun_rms_norm(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), segment(residual), rowStride(residual),
                 segment(gamma), eps, segment(dst), rowStride(dst), segment(sumDst),
@@ -167,6 +204,17 @@ public final class NativeBackend implements Backend {
 
     @Override
     public void softmax(Tensor src, float scale, Tensor mask, Tensor dst) {
+        String op = "softmax";
+        NativeChecks.present(op, "src", src);
+        NativeChecks.present(op, "dst", dst);
+        NativeChecks.floating(op, "src", src);
+        long rows = rows(src);
+        long cols = src.rank() > 0 ? src.dim(-1) : -1;
+        NativeChecks.rows(op, "src", src, rows, cols);
+        NativeChecks.rows(op, "mask", mask, rows, cols);
+        NativeChecks.rows(op, "dst", dst, rows, cols);
+        NativeChecks.dtype(op, "mask", mask, DType.F32);
+        NativeChecks.dtype(op, "dst", dst, src.dtype());
         call("softmax", () -> gatun_h.gatun_softmax(code(src), rows(src), src.dim(-1),
                 segment(src), rowStride(src), scale, segment(mask), rowStride(mask),
                 segment(dst), rowStride(dst)));
@@ -176,6 +224,29 @@ public final class NativeBackend implements Backend {
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
                           Tensor mask, Tensor keyLengths, Tensor dst, Tensor weights) {
+        String op = "attention";
+        for (Tensor t : new Tensor[] {q, k, v, dst}) {
+            NativeChecks.present(op, "q, k, v and dst", t);
+            NativeChecks.rank(op, "q, k, v and dst", t, 4);
+            NativeChecks.unitLast(op, "q, k, v and dst", t);
+        }
+        NativeChecks.floating(op, "q", q);
+        long[] scores = {q.dim(0), q.dim(1), q.dim(2), k.dim(2)};
+        NativeChecks.shape(op, "k", k, q.dim(0), k.dim(1), k.dim(2), q.dim(3));
+        NativeChecks.shape(op, "v", v, k.shape());
+        NativeChecks.shape(op, "dst", dst, q.shape());
+        NativeChecks.shape(op, "mask", mask, scores);
+        NativeChecks.shape(op, "weights", weights, scores);
+        NativeChecks.contiguous(op, "weights", weights);
+        NativeChecks.numel(op, "keyLengths", keyLengths, q.dim(0));
+        NativeChecks.contiguous(op, "keyLengths", keyLengths);
+        for (Tensor t : new Tensor[] {k, v, dst}) {
+            NativeChecks.dtype(op, "k, v and dst", t, q.dtype());
+        }
+        NativeChecks.dtype(op, "mask", mask, DType.F32);
+        NativeChecks.dtype(op, "weights", weights, DType.F32);
+        NativeChecks.dtype(op, "keyLengths", keyLengths, DType.I32);
+
         Strides s = STRIDES.get();
         call("attention", () -> gatun_h.gatun_attention(code(q), q.dim(0), q.dim(1), k.dim(1),
                 q.dim(2), k.dim(2), q.dim(3), segment(q), s.of4(0, q), segment(k),
@@ -186,6 +257,19 @@ public final class NativeBackend implements Backend {
 
     @Override
     public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
+        String op = "rope";
+        NativeChecks.present(op, "src", src);
+        NativeChecks.present(op, "positions", positions);
+        NativeChecks.present(op, "dst", dst);
+        NativeChecks.rank(op, "src", src, 4);
+        NativeChecks.floating(op, "src", src);
+        NativeChecks.unitLast(op, "src", src);
+        NativeChecks.unitLast(op, "dst", dst);
+        NativeChecks.shape(op, "dst", dst, src.shape());
+        NativeChecks.dtype(op, "dst", dst, src.dtype());
+        NativeChecks.dtype(op, "positions", positions, DType.I32);
+        NativeChecks.numel(op, "positions", positions, src.dim(2));
+        NativeChecks.contiguous(op, "positions", positions);
         Strides s = STRIDES.get();
         call("rope", () -> gatun_h.gatun_rope(code(src), src.dim(0), src.dim(1), src.dim(2),
                 src.dim(3), segment(src), s.of4(0, src), segment(positions), theta,
@@ -194,6 +278,18 @@ public final class NativeBackend implements Backend {
 
     @Override
     public void embedding(Tensor table, Tensor ids, Tensor dst) {
+        String op = "embedding";
+        NativeChecks.present(op, "table", table);
+        NativeChecks.present(op, "ids", ids);
+        NativeChecks.present(op, "dst", dst);
+        NativeChecks.rank(op, "table", table, 2);
+        NativeChecks.floating(op, "table", table);
+        NativeChecks.unitLast(op, "table", table);
+        NativeChecks.dtype(op, "ids", ids, DType.I32);
+        NativeChecks.contiguous(op, "ids", ids);
+        NativeChecks.shape(op, "dst", dst, ids.numel(), table.dim(1));
+        NativeChecks.unitLast(op, "dst", dst);
+        NativeChecks.dtype(op, "dst", dst, table.dtype());
         call("embedding", () -> gatun_h.gatun_embedding(code(table), table.dim(0), table.dim(1),
                 segment(table), rowStride(table), ids.numel(), segment(ids), segment(dst),
                 rowStride(dst)));
@@ -201,6 +297,7 @@ public final class NativeBackend implements Backend {
 
     @Override
     public void convert(Tensor src, Tensor dst) {
+        elementwise("convert", src, dst);
         call("convert", () -> gatun_h.gatun_convert(code(src), code(dst), src.numel(),
                 segment(src), segment(dst)));
     }
@@ -237,6 +334,42 @@ public final class NativeBackend implements Backend {
         }
     }
 
+    /**
+     * src and dst are contiguous and floating with one number of elements; dst has src's
+     * dtype except in convert.
+     */
+    private static void elementwise(String op, Tensor src, Tensor dst) {
+        NativeChecks.present(op, "src", src);
+        NativeChecks.present(op, "dst", dst);
+        NativeChecks.floating(op, "src", src);
+        NativeChecks.floating(op, "dst", dst);
+        NativeChecks.contiguous(op, "src", src);
+        NativeChecks.contiguous(op, "dst", dst);
+        NativeChecks.numel(op, "dst", dst, src.numel());
+        if (!op.equals("convert")) {
+            NativeChecks.dtype(op, "dst", dst, src.dtype());
+        }
+    }
+
+    /** The tensors of a norm: [rows, C] views of src's dtype, gamma and beta F32 [C]. */
+    private static void norm(String op, Tensor src, Tensor residual, Tensor gamma, Tensor beta,
+                             Tensor dst, Tensor sumDst) {
+        NativeChecks.present(op, "src", src);
+        NativeChecks.present(op, "dst", dst);
+        NativeChecks.floating(op, "src", src);
+        long rows = rows(src);
+        long c = src.rank() > 0 ? src.dim(-1) : -1;
+        for (Tensor t : new Tensor[] {src, residual, dst, sumDst}) {
+            NativeChecks.rows(op, "src, residual, dst and sumDst", t, rows, c);
+            NativeChecks.dtype(op, "residual, dst and sumDst", t, src.dtype());
+        }
+        for (Tensor t : new Tensor[] {gamma, beta}) {
+            NativeChecks.dtype(op, "gamma and beta", t, DType.F32);
+            NativeChecks.numel(op, "gamma and beta", t, c);
+            NativeChecks.contiguous(op, "gamma and beta", t);
+        }
+    }
+
     private static int code(Tensor t) {
         return t.dtype().code();
     }
@@ -247,6 +380,9 @@ public final class NativeBackend implements Backend {
 
     /** Rows of a [rows, C] view (every dimension but the last). */
     private static long rows(Tensor t) {
+        if (t.rank() == 0) {
+            return 1;
+        }
         long c = t.dim(-1);
         return c == 0 ? 0 : t.numel() / c;
     }

@@ -103,7 +103,8 @@ class MemorySoakTest {
                     assertEquals(0, NativeBackend.scratchStats().bufferBytes(), context
                             + ", batch " + batches + ": native per-call buffers are live");
                 }
-                if (warm == null && batches >= 2 * BATCHES && System.nanoTime() >= warmUpEnd) {
+                boolean warmedUp = batches >= 2 * BATCHES && System.nanoTime() >= warmUpEnd;
+                if (warm == null && warmedUp) {
                     warm = sample(nativeBackend);
                 }
             }
