@@ -41,9 +41,9 @@ import picocli.CommandLine.Spec;
  * }</pre>
  *
  * <p>Results go to standard output; each command also prints one summary line to standard
- * error. Exit status: 0 on success, 2 for bad input (an unknown option, a bad number, a
- * missing or corrupt file, a backend that cannot run here) with one line naming the problem,
- * 1 when Gatun itself fails. {@code --verbose} adds the stack trace and info logging.
+ * error. Exit status: 0 on success, 2 for every failure, with one line naming the problem:
+ * bad input (an unknown option, a bad number, a missing or corrupt file, a backend that cannot
+ * run here) or Gatun itself failing; scripts need only test for non-zero. {@code --verbose} adds the stack trace and info logging.
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Transformer inference on native kernels called through FFM.",
@@ -52,8 +52,12 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
     /** Exit status when the command did its work. */
     public static final int OK = 0;
-    /** Exit status when Gatun failed on valid input (a bug or a native failure). */
-    public static final int FAILED = 1;
+    /**
+     * Exit status when Gatun failed on valid input (a bug, a native failure, unwritable
+     * output): the same as {@link #BAD_INPUT}, since every failure of the CLI exits 2; the
+     * two names keep the cause readable where it is decided.
+     */
+    public static final int FAILED = 2;
     /** Exit status for bad input: options, numbers, files, an unusable backend. */
     public static final int BAD_INPUT = 2;
 
