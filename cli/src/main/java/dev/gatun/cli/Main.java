@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
  * <p>Results go to standard output; each command also prints one summary line to standard
  * error. Exit status: 0 on success, 2 for every failure, with one line naming the problem:
  * bad input (an unknown option, a bad number, a missing or corrupt file, a backend that cannot
- * run here) or Gatun itself failing; scripts need only test for non-zero. {@code --verbose} adds the stack trace and info logging.
+ * run here) or Gatun itself failing; scripts need only test for non-zero.
+ * {@code --verbose} adds the stack trace and info logging.
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Transformer inference on native kernels called through FFM.",
