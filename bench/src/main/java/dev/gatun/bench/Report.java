@@ -53,7 +53,14 @@ final class Report {
         sb.append("Gatun benchmarks (").append(set).append("): ").append(before.line())
                 .append('\n');
         sb.append(String.format(Locale.ROOT, "%d measurements in %.0f s; load average %.2f"
-                + " after%n%n", results.size(), seconds, after.load()));
+                + " after%n", results.size(), seconds, after.load()));
+        double worst = Math.max(before.load(), after.load());
+        if (worst > BenchMain.BUSY_LOAD) {
+            sb.append(String.format(Locale.ROOT, "WARNING: load average up to %.2f (> %.1f):"
+                    + " other work shared the CPU; these numbers are low and noisy%n", worst,
+                    BenchMain.BUSY_LOAD));
+        }
+        sb.append('\n');
         int[] width = new int[header.size()];
         for (String[] line : lines) {
             for (int i = 0; i < line.length; i++) {
