@@ -191,8 +191,9 @@ gatun_cuda_status norm(bool reference, bool rms, int32_t dtype, int64_t rows, in
     p.sum = sum_dst;
     p.sum_ld = sum_ld;
     const int elem = dtype_size(dtype);
-    p.vec = c % 8 == 0 && row_vec_ok(src, src_ld, elem) && row_vec_ok(residual, residual_ld, elem) &&
-            row_vec_ok(dst, dst_ld, elem) && row_vec_ok(sum_dst, sum_ld, elem);
+    p.vec = c % 8 == 0 && row_vec_ok(src, src_ld, elem) &&
+            row_vec_ok(residual, residual_ld, elem) && row_vec_ok(dst, dst_ld, elem) &&
+            row_vec_ok(sum_dst, sum_ld, elem);
     cudaStream_t s = as_stream(stream);
 
     if (reference) {
