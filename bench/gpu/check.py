@@ -195,14 +195,14 @@ def main_gpu(g, args):
 
     # --- matmul: layouts, edges, epilogue, batches, shared weights ---
     mm_cases = [
-        # batch, M, N, K, w k-major, a transposed, bias, act, residual, shared w
-        (1, 1, 4096, 1024, True, False, True, ACT_NONE, False, False),
-        (1, 97, 257, 1025, False, False, True, ACT_GELU_ERF, True, False),
-        (1, 257, 1000, 1024, True, False, True, ACT_SILU, False, False),
-        (3, 129, 96, 512, False, False, False, ACT_GELU_TANH, True, True),
-        (2, 64, 136, 200, True, True, True, ACT_NONE, True, False),
-        (1, 1025, 1025, 1032, False, False, False, ACT_NONE, False, False),
-        (1, 300, 520, 4096, True, False, True, ACT_GELU_TANH, True, False),
+        # batch, M, N, K, w k-major, a transposed, bias, act, residual, shared w  -> path
+        (1, 1, 4096, 1024, True, False, True, ACT_NONE, False, False),        # wgmma, M=1
+        (1, 97, 257, 1025, False, False, True, ACT_GELU_ERF, True, False),    # mma, K odd
+        (1, 257, 1000, 1024, True, False, True, ACT_SILU, False, False),      # wgmma, edges
+        (3, 129, 96, 512, False, False, False, ACT_GELU_TANH, True, True),    # wgmma, w n-major
+        (2, 64, 136, 200, True, True, True, ACT_NONE, True, False),           # mma, a^T
+        (1, 1025, 1025, 1032, False, False, False, ACT_NONE, False, False),   # wgmma
+        (1, 300, 520, 4096, True, False, True, ACT_GELU_TANH, True, False),   # wgmma, long K
     ]
     for dtype in (torch.bfloat16, torch.float16, torch.float32):
         for case in mm_cases:
@@ -248,21 +248,21 @@ def main_gpu(g, args):
 
     # --- attention: head dims, Tq != Tk, causal, GQA, key lengths, masks, strides ---
     attn_cases = [
-        # B, H, Hkv, Tq, Tk, D, causal, key lengths, mask, BTHD strides
-        (2, 4, 4, 97, 97, 32, True, False, False, False),
-        (2, 4, 2, 257, 257, 64, True, True, False, False),
-        (1, 8, 2, 1025, 1025, 128, True, False, False, False),
-        (2, 4, 4, 97, 257, 128, True, True, False, False),
-        (2, 4, 4, 257, 97, 64, True, False, False, False),
-        (2, 4, 1, 1, 1025, 128, False, True, False, False),
-        (1, 8, 2, 1, 8192, 128, True, False, False, False),
-        (2, 4, 4, 97, 97, 8, True, False, False, False),
-        (2, 4, 2, 257, 257, 80, True, True, False, False),
-        (1, 4, 4, 1025, 1025, 32, False, False, True, False),
-        (2, 2, 2, 1, 97, 80, False, False, True, False),
-        (3, 4, 2, 17, 33, 256, True, True, False, False),
-        (2, 4, 4, 257, 257, 128, False, False, False, True),
-        (1, 2, 2, 1, 1, 64, True, False, False, False),
+        # B, H, Hkv, Tq, Tk, D, causal, key lengths, mask, BTHD strides   -> path (bf16/f16)
+        (2, 4, 4, 97, 97, 32, True, False, False, False),      # flash D=32
+        (2, 4, 2, 257, 257, 64, True, True, False, False),     # flash D=64, GQA
+        (1, 8, 2, 1025, 1025, 128, True, False, False, False), # flash D=128
+        (2, 4, 4, 97, 257, 128, True, True, False, False),     # flash, Tq < Tk
+        (2, 4, 4, 257, 97, 64, True, False, False, False),     # flash, early rows see none
+        (2, 4, 1, 1, 1025, 128, False, True, False, False),    # rows, split keys, GQA 4
+        (1, 8, 2, 1, 8192, 128, True, False, False, False),    # rows, 32 splits
+        (2, 4, 4, 97, 97, 8, True, False, False, False),       # rows D=8
+        (2, 4, 2, 257, 257, 80, True, True, False, False),     # rows D=80
+        (1, 4, 4, 1025, 1025, 32, False, False, True, False),  # flash with a mask
+        (2, 2, 2, 1, 97, 80, False, False, True, False),       # rows with a mask
+        (3, 4, 2, 17, 33, 256, True, True, False, False),      # rows D=256
+        (2, 4, 4, 257, 257, 128, False, False, False, True),   # flash, strided views
+        (1, 2, 2, 1, 1, 64, True, False, False, False),        # rows, one key
     ]
     for dtype in (torch.bfloat16, torch.float16, torch.float32):
         for case in attn_cases:

@@ -240,13 +240,15 @@ def check_wgmma(w_kmajor):
                 half = part >> 3
                 b_store[(n, k)] = (base + half * 8192 + k * 128 +
                                    (((part & 7) ^ (k & 7)) << 4) + e * 2)
-    ok = len(set(a_store.values())) == len(a_store) and len(set(b_store.values())) == len(b_store)
+    ok = (len(set(a_store.values())) == len(a_store) and
+          len(set(b_store.values())) == len(b_store))
     for wg in range(2):
         for kk in range(4):
             a_start = base + wg * 64 * 128 + kk * 32
             for m in range(64):
                 for k in range(16):
-                    ok &= desc_addr_kmajor(a_start, 1024, m, k) == a_store[(wg * 64 + m, kk * 16 + k)]
+                    want = a_store[(wg * 64 + m, kk * 16 + k)]
+                    ok &= desc_addr_kmajor(a_start, 1024, m, k) == want
     for kk in range(4):
         for n in range(128):
             for k in range(16):

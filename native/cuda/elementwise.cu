@@ -175,8 +175,10 @@ gatun_cuda_status unary(bool reference, int32_t activation, int32_t dtype, int64
         using T = typename decltype(tag)::type;
         const T *ts = static_cast<const T *>(src);
         T *td = static_cast<T *>(dst);
-        if (reference) unary_reference_kernel<T><<<blocks, kThreads, 0, s>>>(activation, n, ts, td);
-        else unary_kernel<T><<<blocks, kThreads, 0, s>>>(activation, n, ts, td, vec);
+        if (reference)
+            unary_reference_kernel<T><<<blocks, kThreads, 0, s>>>(activation, n, ts, td);
+        else
+            unary_kernel<T><<<blocks, kThreads, 0, s>>>(activation, n, ts, td, vec);
     });
     GATUN_CUDA_CHECK_LAUNCH("unary_kernel");
     return GATUN_CUDA_OK;
