@@ -32,6 +32,18 @@ public interface Backend {
     }
 
     /**
+     * As {@link #allocate}, but the contents are unspecified: {@link Ops} allocates through
+     * this method the results that the op then writes in full, which saves a fill of every
+     * result (and, with a {@link MemoryPool}, lets same-shaped calls reuse memory untouched).
+     * The default calls {@link #allocate}.
+     *
+     * @throws IllegalStateException if the scope is closed
+     */
+    default Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        return allocate(scope, dtype, shape);
+    }
+
+    /**
      * {@code dst = act(a x w + bias) + residual}, batched.
      *
      * @param a        [batch, M, K], any strides with one inner stride 1

@@ -186,7 +186,7 @@ final class Checks {
         if (t.device() == Device.CPU) {
             return t.contiguous(scope);
         }
-        Tensor copy = backend.allocate(scope, t.dtype(), t.shape());
+        Tensor copy = backend.allocateUninitialized(scope, t.dtype(), t.shape());
         backend.copy(t, copy);
         return copy;
     }

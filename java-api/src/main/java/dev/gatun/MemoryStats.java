@@ -12,12 +12,21 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemoryStats {
     private static final AtomicLong HOST_BYTES = new AtomicLong();
     private static final AtomicLong DEVICE_BYTES = new AtomicLong();
+    private static final AtomicLong POOLED_BYTES = new AtomicLong();
 
     private MemoryStats() {}
 
     /** Host bytes allocated by open scopes. */
     public static long liveHostBytes() {
         return HOST_BYTES.get();
+    }
+
+    /**
+     * Host bytes that open {@link MemoryPool}s keep idle for later scopes (not counted in
+     * {@link #liveHostBytes()}; freed when their pools close).
+     */
+    public static long pooledHostBytes() {
+        return POOLED_BYTES.get();
     }
 
     /** Device bytes allocated by open scopes. */
@@ -31,6 +40,10 @@ public final class MemoryStats {
 
     static void hostFreed(long bytes) {
         HOST_BYTES.addAndGet(-bytes);
+    }
+
+    static void hostPoolDelta(long bytes) {
+        POOLED_BYTES.addAndGet(bytes);
     }
 
     /** Called by device allocators when they allocate ({@code bytes > 0}) or free. */

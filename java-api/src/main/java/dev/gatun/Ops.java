@@ -238,7 +238,7 @@ public final class Ops {
      */
     private Tensor product(String op, Tensor a3, Tensor w3, Tensor bias, Activation act,
                            Tensor r3, long[] outShape) {
-        Tensor out = backend.allocate(scope, a3.dtype(), outShape);
+        Tensor out = backend.allocateUninitialized(scope, a3.dtype(), outShape);
         if (out.numel() == 0) {
             return out;
         }
@@ -305,7 +305,7 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, a.dtype(), a.shape());
+        Tensor out = backend.allocateUninitialized(scope, a.dtype(), a.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -334,7 +334,7 @@ public final class Ops {
         Checks.device(op, "x", x, backend);
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -426,7 +426,7 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -478,7 +478,7 @@ public final class Ops {
         Checks.finite(op, "scale", scale);
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -504,7 +504,8 @@ public final class Ops {
      * @param causal     query i sees keys j <= i + Tk - Tq
      * @param mask       F32 additive, broadcastable to [B, H, Tq, Tk], or null
      * @param keyLengths I32 [B] valid keys per sequence, or null
-     * @return [B, H, Tq, D]
+     * @return [B, H, Tq, D], a view of memory laid out as [B, Tq, H, D]: merging the heads
+     *     with {@code permute(0, 2, 1, 3).reshape(B, Tq, H * D)} needs no copy
      * @throws IllegalArgumentException if a shape rule above is broken, a key length is
      *     outside [0, Tk] (checked for host tensors; device key lengths mask as given), scale
      *     is not finite, or a dtype or device rule is broken
@@ -584,7 +585,11 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, q.dtype(), q.shape());
+        // the output's memory is [B, Tq, H, D], so that merging the heads afterwards is a
+        // reshape instead of a copy; with no keys every row is fully masked, hence zeros
+        long[] merged = {b, tq, h, d};
+        Tensor out = (tk == 0 ? backend.allocate(scope, q.dtype(), merged)
+                : backend.allocateUninitialized(scope, q.dtype(), merged)).permute(0, 2, 1, 3);
         Tensor weights = withWeights ? backend.allocate(scope, DType.F32, scoreShape) : null;
         if (out.numel() == 0 || tk == 0) {
             // no keys: every query row is fully masked, and fully masked rows output zeros
@@ -659,7 +664,7 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -712,7 +717,7 @@ public final class Ops {
         long[] idShape = ids.shape();
         long[] outShape = Arrays.copyOf(idShape, idShape.length + 1);
         outShape[idShape.length] = c;
-        Tensor out = backend.allocate(scope, table.dtype(), outShape);
+        Tensor out = backend.allocateUninitialized(scope, table.dtype(), outShape);
         if (out.numel() == 0) {
             return out;
         }
@@ -749,7 +754,7 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, dtype, x.shape());
+        Tensor out = backend.allocateUninitialized(scope, dtype, x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -771,7 +776,7 @@ public final class Ops {
         Checks.device(op, "x", x, backend);
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() == 0) {
             return out;
         }
@@ -811,7 +816,7 @@ public final class Ops {
         }
         Checks.scopeOpen(op, scope);
 
-        Tensor out = backend.allocate(scope, x.dtype(), x.shape());
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() > 0) {
             backend.copy(x, out);
         }
@@ -839,7 +844,7 @@ public final class Ops {
         Checks.device(op, "x", x, backend);
         Checks.scopeOpen(op, scope);
 
-        Tensor out = Tensor.allocate(scope, x.dtype(), x.shape());
+        Tensor out = Tensor.allocateUninitialized(scope, x.dtype(), x.shape());
         if (out.numel() > 0) {
             backend.copy(x, out);
         }

@@ -64,6 +64,18 @@ public final class Tensor {
         return new Tensor(segment, 0, dtype, dims, contiguousStrides(dims), Device.CPU);
     }
 
+    /**
+     * A contiguous host tensor owned by {@code scope} whose contents are unspecified, for a
+     * result that is written in full before it is read (see
+     * {@link Scope#allocateUninitialized}).
+     */
+    public static Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        long[] dims = checkShape("allocateUninitialized", shape);
+        long bytes = Math.multiplyExact(numel(dims), dtype.byteSize());
+        MemorySegment segment = scope.allocateUninitialized(bytes, 64);
+        return new Tensor(segment, 0, dtype, dims, contiguousStrides(dims), Device.CPU);
+    }
+
     /** Copies {@code data} into a new F32 tensor of the given shape owned by {@code scope}. */
     public static Tensor fromFloats(Scope scope, float[] data, long... shape) {
         return fromFloats(scope, DType.F32, data, shape);
@@ -450,7 +462,7 @@ public final class Tensor {
             return this;
         }
         requireHost("contiguous");
-        Tensor copy = allocate(scope, dtype, shape);
+        Tensor copy = allocateUninitialized(scope, dtype, shape);
         copy.copyFrom(this);
         return copy;
     }

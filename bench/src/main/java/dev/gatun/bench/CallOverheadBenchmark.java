@@ -2,6 +2,7 @@ package dev.gatun.bench;
 
 import dev.gatun.Backend;
 import dev.gatun.DType;
+import dev.gatun.MemoryPool;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -109,6 +110,7 @@ public class CallOverheadBenchmark {
         Tensor a;
         Tensor b;
         Tensor dst;
+        MemoryPool pool; // the recycled scopes' memory, reused by the next one
         Scope results;
         Ops ops;
         int resultCount;
@@ -120,7 +122,8 @@ public class CallOverheadBenchmark {
             a = Data.tensor(inputs, 1, N);
             b = Data.tensor(inputs, 2, N);
             dst = Tensor.allocate(inputs, DType.F32, N);
-            results = Scope.open();
+            pool = MemoryPool.create(8L << 20); // one recycle round of 64-byte results
+            results = Scope.open(pool);
             ops = new Ops(impl, results);
         }
 
@@ -128,7 +131,7 @@ public class CallOverheadBenchmark {
         void recycle() {
             if (++resultCount == RECYCLE_COUNT) {
                 results.close();
-                results = Scope.open();
+                results = Scope.open(pool);
                 ops = new Ops(impl, results);
                 resultCount = 0;
             }
@@ -137,6 +140,7 @@ public class CallOverheadBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             results.close();
+            pool.close();
             inputs.close();
         }
     }

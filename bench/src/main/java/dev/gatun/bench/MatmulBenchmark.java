@@ -3,6 +3,7 @@ package dev.gatun.bench;
 import dev.gatun.Activation;
 import dev.gatun.Backend;
 import dev.gatun.DType;
+import dev.gatun.MemoryPool;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -75,6 +76,7 @@ public class MatmulBenchmark {
         Tensor dst3;
         Backend impl;
         OneDnnDirect onednn;
+        MemoryPool pool; // the recycled scopes' memory, reused by the next one
         Scope results;
         Ops ops;
         long resultBytes;
@@ -96,7 +98,8 @@ public class MatmulBenchmark {
                 onednn = OneDnnDirect.load();
             } else {
                 impl = BenchBackends.of(backend);
-                results = Scope.open();
+                pool = MemoryPool.create(2 * RECYCLE_BYTES);
+                results = Scope.open(pool);
                 ops = new Ops(impl, results);
             }
         }
@@ -106,7 +109,7 @@ public class MatmulBenchmark {
             resultBytes += m * n * Float.BYTES;
             if (resultBytes >= RECYCLE_BYTES) {
                 results.close();
-                results = Scope.open();
+                results = Scope.open(pool);
                 ops = new Ops(impl, results);
                 resultBytes = 0;
             }
@@ -116,6 +119,7 @@ public class MatmulBenchmark {
         public void tearDown() {
             if (results != null) {
                 results.close();
+                pool.close();
             }
             inputs.close();
         }

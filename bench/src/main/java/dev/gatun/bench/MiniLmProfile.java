@@ -1,5 +1,6 @@
 package dev.gatun.bench;
 
+import dev.gatun.MemoryPool;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -21,8 +22,10 @@ import java.util.Map;
  * one forward; the totals agree with {@link MiniLmBenchmark} to within noise.
  */
 final class MiniLmProfile {
-    private static final int WARMUP = 30;
-    private static final int RUNS = 30;
+    // calls per measurement: a batch-1 call is ~50 times shorter, and needs more calls for
+    // the JIT to settle and for its timings to average out
+    private static final int BATCH_RUNS = 30;
+    private static final int SINGLE_RUNS = 500;
 
     private MiniLmProfile() {}
 
@@ -50,41 +53,43 @@ final class MiniLmProfile {
             lengths[i] = tokens[i].length;
         }
 
-        for (int i = 0; i < WARMUP; i++) {
+        int runs = b == 1 ? SINGLE_RUNS : BATCH_RUNS;
+        for (int i = 0; i < runs; i++) {
             embedder.embed(texts);
         }
         long embedStart = System.nanoTime();
-        for (int i = 0; i < RUNS; i++) {
+        for (int i = 0; i < runs; i++) {
             embedder.embed(texts);
         }
-        double embedNs = (System.nanoTime() - embedStart) / (double) RUNS;
+        double embedNs = (System.nanoTime() - embedStart) / (double) runs;
 
         profiled.reset();
         double forwardNs;
-        try (Scope inputs = Scope.open()) {
+        try (Scope inputs = Scope.open();
+             MemoryPool pool = MemoryPool.create(SentenceEmbedder.POOL_BYTES)) {
             Tensor ids = Tensor.fromInts(inputs, flat, b, t);
             Tensor len = Tensor.fromInts(inputs, lengths, b);
             long start = System.nanoTime();
-            for (int i = 0; i < RUNS; i++) {
-                try (Scope scope = Scope.open()) {
+            for (int i = 0; i < runs; i++) {
+                try (Scope scope = Scope.open(pool)) { // as SentenceEmbedder does
                     embedder.model().forward(new Ops(profiled, scope), ids, len);
                 }
             }
-            forwardNs = (System.nanoTime() - start) / (double) RUNS;
+            forwardNs = (System.nanoTime() - start) / (double) runs;
         }
 
         out.printf(Locale.ROOT, "%nMiniLM on %s, B=%d, T=%d: embed %.3f ms, forward %.3f ms"
                 + " (per call, mean of %d)%n", profiled.name(), b, t, embedNs / 1e6,
-                forwardNs / 1e6, RUNS);
+                forwardNs / 1e6, runs);
         out.printf(Locale.ROOT, "  %-38s %8s %10s %7s%n", "where", "calls", "ms", "share");
         double inside = 0;
         for (Map.Entry<String, long[]> e : profiled.totals().entrySet()) {
-            double ns = e.getValue()[1] / (double) RUNS;
+            double ns = e.getValue()[1] / (double) runs;
             inside += e.getKey().equals("(allocate)") ? 0 : ns;
-            row(out, e.getKey(), e.getValue()[0] / (double) RUNS, ns, embedNs);
+            row(out, e.getKey(), e.getValue()[0] / (double) runs, ns, embedNs);
         }
         double allocate = profiled.totals().getOrDefault("(allocate)", new long[2])[1]
-                / (double) RUNS;
+                / (double) runs;
         row(out, "forward outside the backend", Double.NaN, forwardNs - inside - allocate,
                 embedNs);
         row(out, "embed outside the forward", Double.NaN, embedNs - forwardNs, embedNs);

@@ -59,6 +59,14 @@ final class ProfiledBackend implements Backend {
     }
 
     @Override
+    public Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        long start = System.nanoTime();
+        Tensor t = delegate.allocateUninitialized(scope, dtype, shape);
+        count("(allocate)", start);
+        return t;
+    }
+
+    @Override
     public void matmul(Tensor a, Tensor w, Tensor bias, Activation act, Tensor residual,
                        Tensor dst) {
         long start = System.nanoTime();

@@ -2,8 +2,10 @@ package dev.gatun.backend;
 
 import dev.gatun.Activation;
 import dev.gatun.Backend;
+import dev.gatun.DType;
 import dev.gatun.Device;
 import dev.gatun.RopeStyle;
+import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import java.lang.System.Logger.Level;
 import java.util.ServiceConfigurationError;
@@ -81,6 +83,11 @@ public final class JavaBackend implements Backend {
     @Override
     public Device device() {
         return Device.CPU;
+    }
+
+    @Override
+    public Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        return Tensor.allocateUninitialized(scope, dtype, shape);
     }
 
     @Override

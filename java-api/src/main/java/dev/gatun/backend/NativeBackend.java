@@ -6,6 +6,7 @@ import dev.gatun.DType;
 import dev.gatun.Device;
 import dev.gatun.GatunException;
 import dev.gatun.RopeStyle;
+import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import dev.gatun.bindings.GatunLibrary;
 import dev.gatun.bindings.gatun_h;
@@ -116,6 +117,11 @@ public final class NativeBackend implements Backend {
     @Override
     public Device device() {
         return Device.CPU;
+    }
+
+    @Override
+    public Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        return Tensor.allocateUninitialized(scope, dtype, shape);
     }
 
     /** {@inheritDoc} a, w, residual and dst are rank 3, or rank 2 for a batch of one. */

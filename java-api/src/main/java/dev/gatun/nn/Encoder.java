@@ -30,6 +30,14 @@ public final class Encoder {
         this.finalNorm = finalNorm;
     }
 
+    /**
+     * This encoder with every layer {@link EncoderLayer#packed packed}, the weights copied
+     * into {@code ops.scope()}, which must live as long as the returned encoder.
+     */
+    public Encoder packed(Ops ops) {
+        return new Encoder(layers.stream().map(l -> l.packed(ops)).toList(), finalNorm);
+    }
+
     /** The layers, L of them. */
     public List<EncoderLayer> layers() {
         return layers;

@@ -47,6 +47,16 @@ public final class EncoderLayer {
         this.preNorm = preNorm;
     }
 
+    /**
+     * This layer with the projections of its attention and feed-forward block packed
+     * ({@link MultiHeadAttention#packed}, {@link FeedForward#packed}), the weights copied
+     * into {@code ops.scope()}, which must live as long as the returned layer.
+     */
+    public EncoderLayer packed(Ops ops) {
+        return new EncoderLayer(attention.packed(ops), attentionNorm, feedForward.packed(ops),
+                feedForwardNorm, preNorm);
+    }
+
     /** A post-norm layer (BERT, Vaswani et al.). */
     public static EncoderLayer postNorm(MultiHeadAttention attention, Norm attentionNorm,
                                         FeedForward feedForward, Norm feedForwardNorm) {

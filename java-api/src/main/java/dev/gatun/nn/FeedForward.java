@@ -51,6 +51,16 @@ public final class FeedForward {
         return new FeedForward(gate, up, down, Activation.SILU);
     }
 
+    /**
+     * This block with every projection {@link Linear#packed packed}, the weights copied into
+     * {@code ops.scope()}, which must live as long as the returned block.
+     */
+    public FeedForward packed(Ops ops) {
+        return new FeedForward(Linear.packed(ops, first),
+                gateUp == null ? null : Linear.packed(ops, gateUp),
+                Linear.packed(ops, second), activation);
+    }
+
     /** Whether this is the gated (SwiGLU) form. */
     public boolean gated() {
         return gateUp != null;

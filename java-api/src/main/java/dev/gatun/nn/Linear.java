@@ -1,6 +1,7 @@
 package dev.gatun.nn;
 
 import dev.gatun.Activation;
+import dev.gatun.Backend;
 import dev.gatun.Ops;
 import dev.gatun.Tensor;
 
@@ -15,11 +16,15 @@ import dev.gatun.Tensor;
  * }</pre>
  *
  * <p>The weight is used in place: the op receives its transposed view [K, N], so loading a
- * checkpoint needs no copy.
+ * checkpoint needs no copy. {@link #packed} makes the other trade: one row-major [K, N] copy,
+ * which oneDNN's CPU matmul multiplies up to 1.6 times faster when x has few rows (measured
+ * at 15 x 384 x 1536 on a 2-core Zen 4: 102 us against 163 us), and which can hold several
+ * layers side by side so that one product computes all of them.
  */
 public final class Linear {
-    private final Tensor weight;
+    private final Tensor weight; // [N, K]
     private final Tensor bias;
+    private final Tensor rows; // [K, N], what the product multiplies by
 
     /**
      * A layer with weight [N, K] = [out, in] and an optional bias [N] of the same dtype.
@@ -40,6 +45,57 @@ public final class Linear {
         }
         this.weight = weight;
         this.bias = bias;
+        this.rows = weight.transpose(0, 1);
+    }
+
+    /** Over a [K, N] matrix; the flag only tells this constructor from the public one. */
+    private Linear(Tensor rows, Tensor bias, boolean packed) {
+        this.weight = rows.transpose(0, 1);
+        this.bias = bias;
+        this.rows = rows;
+    }
+
+    /**
+     * One layer computing {@code parts} side by side: its weight is theirs stacked along N
+     * ([N1 + N2 + ..., K]), stored as one contiguous row-major [K, N1 + N2 + ...] copy in
+     * {@code ops.scope()} on the backend's device, its bias theirs joined (zeros for a part
+     * without bias; none if no part has one). Its output holds each part's output in turn
+     * along the last axis. One part alone gives that part in the packed layout.
+     *
+     * @throws IllegalArgumentException if there are no parts, or they differ in K, dtype or
+     *     device
+     */
+    public static Linear packed(Ops ops, Linear... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("Linear.packed: needs at least one layer");
+        }
+        Linear first = parts[0];
+        long n = 0;
+        boolean anyBias = false;
+        for (Linear p : parts) {
+            if (p.inFeatures() != first.inFeatures() || p.weight.dtype() != first.weight.dtype()
+                    || p.weight.device() != first.weight.device()) {
+                throw new IllegalArgumentException("Linear.packed: every layer must read the "
+                        + "same K in the same dtype on the same device, got "
+                        + first.weight.describe() + " and " + p.weight.describe());
+            }
+            n += p.outFeatures();
+            anyBias |= p.bias != null;
+        }
+        Backend backend = ops.backend();
+        Tensor rows = backend.allocateUninitialized(ops.scope(), first.weight.dtype(),
+                first.inFeatures(), n);
+        Tensor bias = anyBias ? backend.allocate(ops.scope(), first.weight.dtype(), n) : null;
+        long at = 0;
+        for (Linear p : parts) {
+            long end = at + p.outFeatures();
+            backend.copy(p.rows, rows.slice(1, at, end));
+            if (p.bias != null) {
+                backend.copy(p.bias, bias.slice(0, at, end));
+            }
+            at = end;
+        }
+        return new Linear(rows, bias, true);
     }
 
     /** A layer without bias; weight [N, K]. */
@@ -94,10 +150,9 @@ public final class Linear {
                     + inFeatures() + " (weight " + weight.describe() + "), got "
                     + x.describe());
         }
-        Tensor w = weight.transpose(0, 1); // [K, N] view of the [N, K] weight
         if (residual == null) {
-            return ops.linear(x, w, bias, act);
+            return ops.linear(x, rows, bias, act);
         }
-        return ops.linear(x, w, bias, act, residual);
+        return ops.linear(x, rows, bias, act, residual);
     }
 }

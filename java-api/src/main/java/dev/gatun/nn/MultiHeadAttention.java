@@ -35,6 +35,7 @@ public final class MultiHeadAttention {
     private final int kvHeads;
     private final long headDim;
     private final Rope rope;
+    private final Linear projection; // query | key | value packed into one, or null
 
     /**
      * Rotary position embedding settings.
@@ -80,6 +81,11 @@ public final class MultiHeadAttention {
      */
     public MultiHeadAttention(Linear query, Linear key, Linear value, Linear output,
                               int heads, int kvHeads, Rope rope) {
+        this(query, key, value, output, heads, kvHeads, rope, null);
+    }
+
+    private MultiHeadAttention(Linear query, Linear key, Linear value, Linear output,
+                               int heads, int kvHeads, Rope rope, Linear projection) {
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("MultiHeadAttention: H must be a positive "
                     + "multiple of Hkv, got H=" + heads + ", Hkv=" + kvHeads);
@@ -115,6 +121,20 @@ public final class MultiHeadAttention {
         this.kvHeads = kvHeads;
         this.headDim = d;
         this.rope = rope;
+        this.projection = projection;
+    }
+
+    /**
+     * This layer with its self-attention projections joined into one packed product
+     * ({@link Linear#packed}: query, key and value computed by one matrix product whose
+     * output is split into heads as views) and its output projection packed, the weights
+     * copied into {@code ops.scope()}, which must live as long as the returned layer. The
+     * result computes the same function; cross-attention ({@link #keyValues}) still uses the
+     * separate key and value projections.
+     */
+    public MultiHeadAttention packed(Ops ops) {
+        return new MultiHeadAttention(query, key, value, Linear.packed(ops, output), heads,
+                kvHeads, rope, Linear.packed(ops, query, key, value));
     }
 
     /** H. */
@@ -245,19 +265,29 @@ public final class MultiHeadAttention {
         long b = x.dim(0);
         long tq = x.dim(1);
 
-        // q = x Wq^T, viewed as [B, H, Tq, D]
-        Tensor q = splitHeads(query.forward(ops, x), b, tq, heads);
-
-        // k, v: from memory, or projected from x (rotated, then appended to the cache)
+        // q = x Wq^T, viewed as [B, H, Tq, D]; k, v: from memory, or projected from x
+        // (rotated, then appended to the cache)
+        Tensor q;
         Tensor k;
         Tensor v;
         if (memory != null) {
             checkMemory(memory, b);
+            q = splitHeads(query.forward(ops, x), b, tq, heads);
             k = memory.keys();
             v = memory.values();
         } else {
-            k = splitHeads(key.forward(ops, x), b, tq, kvHeads);
-            v = splitHeads(value.forward(ops, x), b, tq, kvHeads);
+            if (projection != null) {
+                // one product [B, Tq, (H + 2·Hkv)·D]; q, k, v are views of its columns
+                Tensor all = projection.forward(ops, x).reshape(b, tq, heads + 2L * kvHeads,
+                        headDim);
+                q = all.slice(2, 0, heads).permute(0, 2, 1, 3);
+                k = all.slice(2, heads, heads + kvHeads).permute(0, 2, 1, 3);
+                v = all.slice(2, heads + kvHeads, heads + 2L * kvHeads).permute(0, 2, 1, 3);
+            } else {
+                q = splitHeads(query.forward(ops, x), b, tq, heads);
+                k = splitHeads(key.forward(ops, x), b, tq, kvHeads);
+                v = splitHeads(value.forward(ops, x), b, tq, kvHeads);
+            }
             if (rope != null) {
                 long start = cache == null ? 0 : cache.length();
                 Tensor positions = Tensors.positions(ops, start, tq);
@@ -284,8 +314,11 @@ public final class MultiHeadAttention {
             o = ops.attention(q, k, v, scale, m.causal(), m.additive(), m.keyLengths());
         }
 
-        // merge heads: [B, H, Tq, D] -> [B, Tq, H, D] (one copy) -> [B, Tq, H·D]
-        Tensor merged = ops.copy(o.permute(0, 2, 1, 3)).reshape(b, tq, heads * headDim);
+        // merge heads: [B, H, Tq, D] -> [B, Tq, H, D] -> [B, Tq, H·D]; Ops.attention lays
+        // its output out as [B, Tq, H, D], so this is a reshape and the copy a safeguard
+        Tensor perHead = o.permute(0, 2, 1, 3);
+        Tensor merged = (perHead.isContiguous() ? perHead : ops.copy(perHead))
+                .reshape(b, tq, heads * headDim);
 
         // y = merged Wo^T + residual
         Tensor y = output.forward(ops, merged, Activation.NONE, residual);

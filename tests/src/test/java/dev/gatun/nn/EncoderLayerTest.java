@@ -47,6 +47,10 @@ class EncoderLayerTest {
             s.assertClose(ref.out(), layer.module().forward(ops, x.tensor(), mask), 2e-5,
                     "EncoderLayer without weights " + what);
             assertNull(layer.module().forward(ops, x.tensor(), mask, false).weights());
+            MultiHeadAttention.Output packed = layer.module().packed(ops).forward(ops,
+                    x.tensor(), mask, true);
+            s.assertClose(ref.out(), packed.output(), 2e-5, "packed EncoderLayer " + what);
+            s.assertClose(ref.weights(), packed.weights(), 1e-5, "packed weights " + what);
         }
     }
 
@@ -64,6 +68,8 @@ class EncoderLayerTest {
                     null).out());
             s.assertClose(ref, encoder.forward(ops, x.tensor(), AttentionMask.NONE), 2e-5,
                     "Encoder");
+            s.assertClose(ref, encoder.packed(ops).forward(ops, x.tensor(), AttentionMask.NONE),
+                    2e-5, "packed Encoder");
             assertThrows(IllegalArgumentException.class, () -> new Encoder(List.of(), null));
         }
     }

@@ -26,6 +26,9 @@ class FeedForwardTest {
             s.assertClose(ffn.apply(x.values(), x.values()),
                     ffn.module().forward(ops, x.tensor(), x.tensor()), 1e-5,
                     "FeedForward GELU + residual");
+            s.assertClose(ffn.apply(x.values(), x.values()),
+                    ffn.module().packed(ops).forward(ops, x.tensor(), x.tensor()), 1e-5,
+                    "packed FeedForward GELU + residual");
         }
     }
 
@@ -39,6 +42,9 @@ class FeedForwardTest {
             s.assertClose(ffn.apply(x.values(), x.values()),
                     ffn.module().forward(ops, x.tensor(), x.tensor()), 1e-5,
                     "FeedForward SwiGLU + residual");
+            s.assertClose(ffn.apply(x.values(), x.values()),
+                    ffn.module().packed(ops).forward(ops, x.tensor(), x.tensor()), 1e-5,
+                    "packed FeedForward SwiGLU + residual");
         }
     }
 

@@ -52,15 +52,18 @@ class MultiHeadAttentionTest {
                     style == null ? null : Support.rope(style));
             Support.Param x = s.input(B, T, C);
 
-            for (boolean causal : new boolean[] {false, true}) {
-                AttentionMask mask = causal ? AttentionMask.CAUSAL : AttentionMask.NONE;
-                Tensor y = attn.module().forward(ops, x.tensor(), mask);
-                assertEquals(List.of((long) B, (long) T, (long) C),
-                        List.of(y.dim(0), y.dim(1), y.dim(2)));
-                Ref.Attention ref = attn.apply(x.values(), B, T, null, T, 0, causal, null, null,
-                        null);
-                s.assertClose(ref.out(), y, 1e-5, "self-attention causal=" + causal
-                        + " rope=" + style);
+            for (boolean packed : new boolean[] {false, true}) {
+                MultiHeadAttention module = packed ? attn.module().packed(ops) : attn.module();
+                for (boolean causal : new boolean[] {false, true}) {
+                    AttentionMask mask = causal ? AttentionMask.CAUSAL : AttentionMask.NONE;
+                    Tensor y = module.forward(ops, x.tensor(), mask);
+                    assertEquals(List.of((long) B, (long) T, (long) C),
+                            List.of(y.dim(0), y.dim(1), y.dim(2)));
+                    Ref.Attention ref = attn.apply(x.values(), B, T, null, T, 0, causal, null,
+                            null, null);
+                    s.assertClose(ref.out(), y, 1e-5, "self-attention causal=" + causal
+                            + " rope=" + style + " packed=" + packed);
+                }
             }
         }
     }
@@ -91,6 +94,10 @@ class MultiHeadAttentionTest {
                     x.values());
             s.assertClose(ref.out(), out.output(), 1e-5, "masked self-attention + residual");
             s.assertClose(ref.weights(), out.weights(), 1e-5, "attention weights");
+            MultiHeadAttention.Output packed = attn.module().packed(ops).attend(ops,
+                    x.tensor(), null, null, mask, x.tensor(), true);
+            s.assertClose(ref.out(), packed.output(), 1e-5, "packed, + residual");
+            s.assertClose(ref.weights(), packed.weights(), 1e-5, "packed, weights");
 
             // keys past each sequence's length get exactly zero weight
             assertEquals(0f, out.weights().getFloat(1, 0, 0, 4), "masked key (seed "
@@ -140,7 +147,9 @@ class MultiHeadAttentionTest {
                     x.tensor());
             float[] fullValues = full.toFloatArray();
 
-            // prefill 3 positions, then one position per step, each step in its own scope
+            // prefill 3 positions, then one position per step, each step in its own scope;
+            // the packed layer (one product for q, k and v) decodes
+            MultiHeadAttention packed = attn.module().packed(ops);
             KVCache cache = KVCache.allocate(ops, 1, B, HKV, T + 2, D, DType.F32);
             float[] stepped = new float[B * T * C];
             int[] chunks = {3, 1, 1, 1, 1};
@@ -149,7 +158,7 @@ class MultiHeadAttentionTest {
                 try (Scope stepScope = Scope.open()) {
                     Ops step = new Ops(ops.backend(), stepScope);
                     Tensor xs = x.tensor().slice(1, start, start + len);
-                    Tensor y = attn.module().forward(step, step.copy(xs), AttentionMask.CAUSAL,
+                    Tensor y = packed.forward(step, step.copy(xs), AttentionMask.CAUSAL,
                             cache.layer(0), step.copy(xs));
                     float[] yv = y.toFloatArray();
                     for (int b = 0; b < B; b++) {

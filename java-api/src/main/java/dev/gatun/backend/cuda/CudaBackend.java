@@ -135,6 +135,12 @@ public final class CudaBackend implements Backend {
         return t;
     }
 
+    /** {@inheritDoc} Device memory, not cleared. */
+    @Override
+    public Tensor allocateUninitialized(Scope scope, DType dtype, long... shape) {
+        return Cuda.allocateUncleared(scope, dtype, shape);
+    }
+
     /**
      * {@inheritDoc} Runs on this backend's stream as a few 2-D block copies (see
      * {@link Cuda#copy}); one from or to host memory waits for the stream.

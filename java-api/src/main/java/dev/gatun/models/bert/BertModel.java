@@ -141,17 +141,31 @@ public final class BertModel {
     }
 
     /**
-     * Builds the model over loaded weights moved to the device of {@code ops}' backend: for
-     * a device backend (CUDA) each weight is copied once into {@code ops.scope()}, which must
-     * then live as long as the model; for a CPU backend the weights are used in place, as
-     * {@link #fromWeights(BertWeights)} does.
+     * Builds the model over loaded weights made ready for {@code ops}' backend, in
+     * {@code ops.scope()}, which must then live as long as the model: for a device backend
+     * (CUDA) each weight is copied once to the device; for a CPU backend the encoder's
+     * projections are {@link #packed packed} (a second copy of them, 42 MB for
+     * all-MiniLM-L6-v2, for 1.3 to 1.6 times faster products at few tokens) and the rest is
+     * used in place.
      *
      * @throws IllegalArgumentException if the config is not BERT's, or a weight is missing or
      *     misshapen (see {@link #fromWeights(Map, BertConfig)})
      */
     public static BertModel fromWeights(BertWeights weights, Ops ops) {
         BertConfig config = BertConfig.of(weights.config());
-        return fromWeights(Tensors.toDevice(ops, byName(weights)), config);
+        BertModel model = fromWeights(Tensors.toDevice(ops, byName(weights)), config);
+        return ops.backend().device() == Device.CPU ? model.packed(ops) : model;
+    }
+
+    /**
+     * This model with the encoder's projections packed ({@link Encoder#packed}: query, key
+     * and value joined into one product, every weight in the row-major layout the CPU
+     * matmul prefers), copied into {@code ops.scope()}, which must live as long as the
+     * returned model. It computes the same function.
+     */
+    public BertModel packed(Ops ops) {
+        return new BertModel(config, words, positionTable, tokenType0, embeddingNorm,
+                encoder.packed(ops));
     }
 
     private static Map<String, Tensor> byName(BertWeights weights) {
