@@ -8,11 +8,17 @@
 //     3. dst = norm(x): the primitive reads f32 and writes dst's dtype straight into dense
 //        dst rows; into f32 scratch, then copied, where dst rows are strided (ld > C) or
 //        oneDNN lacks the dtype (F16 without AVX512-FP16).
+// Fewer than kLoopElements elements (a few tokens: one sentence, one decoding step) skip
+// oneDNN: the norm runs as plain loops on the calling thread, statistics in double. A
+// oneDNN execution costs a few microseconds and wakes the other OpenMP threads (tens of
+// microseconds each under the passive wait policy on a 2-core VM), more than such a norm.
+//
 // oneDNN 3.13's layer norm kernel (jit:uni) ignores row strides (it reads and writes rows
 // as if ld = C), hence dense memory only. It takes the mean first and the variance from
 // centred values, E[(x - mean)^2], in fp32. Blocks bound the scratch to 1 MiB per thread; a
 // block size and the last block's size are two cached primitives.
 #include <algorithm>
+#include <cmath>
 
 #include "primitive_cache.hpp"
 
@@ -92,6 +98,52 @@ void check_norm(const NormArgs &a) {
           a.c, ", got ", a.sum_ld);
 }
 
+constexpr int64_t kLoopElements = kParallelThreshold;
+
+// The whole norm as loops (see the top). Each row is read into f32 scratch before anything
+// is written, so dst and sum_dst may alias src or residual.
+void norm_by_loops(const NormArgs &a) {
+    float *x = thread_scratch<float>(kScratchA, static_cast<size_t>(a.c));
+    with_dtype(a.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T *src = static_cast<const T *>(a.src);
+        const T *res = static_cast<const T *>(a.residual);
+        T *dst = static_cast<T *>(a.dst);
+        T *sum = static_cast<T *>(a.sum_dst);
+        for (int64_t r = 0; r < a.rows; r++) {
+            for (int64_t j = 0; j < a.c; j++) {
+                float v = to_float(src[r * a.src_ld + j]);
+                x[j] = res ? v + to_float(res[r * a.residual_ld + j]) : v;
+            }
+            if (sum) {
+                for (int64_t j = 0; j < a.c; j++) {
+                    sum[r * a.sum_ld + j] = from_float<T>(x[j]);
+                }
+            }
+            double mean = 0;
+            if (!a.rms) {
+                for (int64_t j = 0; j < a.c; j++) {
+                    mean += x[j];
+                }
+                mean /= static_cast<double>(a.c);
+            }
+            double squares = 0;
+            for (int64_t j = 0; j < a.c; j++) {
+                double centred = x[j] - mean;
+                squares += centred * centred;
+            }
+            const float m = static_cast<float>(mean);
+            const float inv = static_cast<float>(
+                    1.0 / std::sqrt(squares / static_cast<double>(a.c) + a.eps));
+            for (int64_t j = 0; j < a.c; j++) {
+                float y = (x[j] - m) * inv;
+                y = y * (a.gamma ? a.gamma[j] : 1.f) + (a.beta ? a.beta[j] : 0.f);
+                dst[r * a.dst_ld + j] = from_float<T>(y);
+            }
+        }
+    });
+}
+
 void norm(NormArgs a) {
     check_norm(a);
     if (a.rows == 0 || a.c == 0) {
@@ -99,6 +151,10 @@ void norm(NormArgs a) {
     }
     if (a.rows == 1) {
         a.src_ld = a.dst_ld = a.residual_ld = a.sum_ld = a.c;
+    }
+    if (a.rows * a.c < kLoopElements) {
+        norm_by_loops(a);
+        return;
     }
     bool native = compute_dtype(a.dtype) == a.dtype;
     bool dense = a.src_ld == a.c && a.dst_ld == a.c;

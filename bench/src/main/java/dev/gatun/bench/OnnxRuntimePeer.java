@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * all-MiniLM-L6-v2 on ONNX Runtime (CPU execution provider), embedding texts exactly as
  * Gatun's {@link SentenceEmbedder} does: the same tokenizer and truncation (256 tokens),
- * one batch right-padded to its longest text with an attention mask, mean pooling over the
- * real tokens, L2 normalisation.
+ * the same batches ({@link SentenceEmbedder#batches}: texts of similar length together),
+ * each right-padded to its longest text with an attention mask, mean pooling over the real
+ * tokens, L2 normalisation. Both engines therefore compute the same padded tokens.
  *
  * <p>The session reads the same ONNX file Gatun imports (the class path resource
  * {@link MiniLm#ONNX_RESOURCE}), with every graph optimisation on and as many intra-op
@@ -68,17 +69,38 @@ public final class OnnxRuntimePeer implements AutoCloseable {
     }
 
     /**
-     * Embeds {@code texts} in one batch: one unit vector [C] per text, in order.
+     * Embeds {@code texts}: one unit vector [C] per text, in order.
      *
      * @throws IllegalStateException if ONNX Runtime fails
      */
     public float[][] embed(List<String> texts) {
-        int b = texts.size();
-        int[][] ids = new int[b][];
+        int n = texts.size();
+        int[][] all = new int[n][];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = tokenizer.encode(texts.get(i)).ids();
+            lengths[i] = all[i].length;
+        }
+        float[][] out = new float[n][];
+        for (int[] batch : SentenceEmbedder.batches(lengths)) {
+            int[][] ids = new int[batch.length][];
+            for (int j = 0; j < batch.length; j++) {
+                ids[j] = all[batch[j]];
+            }
+            float[][] pooled = embedBatch(ids);
+            for (int j = 0; j < batch.length; j++) {
+                out[batch[j]] = pooled[j];
+            }
+        }
+        return out;
+    }
+
+    /** One right-padded batch of token IDs: its unit vectors [B][C]. */
+    private float[][] embedBatch(int[][] ids) {
+        int b = ids.length;
         int t = 0;
-        for (int i = 0; i < b; i++) {
-            ids[i] = tokenizer.encode(texts.get(i)).ids();
-            t = Math.max(t, ids[i].length);
+        for (int[] sequence : ids) {
+            t = Math.max(t, sequence.length);
         }
 
         // input_ids, attention_mask, token_type_ids: I64 [B, T], right-padded with zeros

@@ -30,7 +30,8 @@ class LayerNormTest {
         Random rng = new Random(seed);
         try (Scope scope = Scope.open()) {
             Ops ops = new Ops(c.require(), scope);
-            for (int width : new int[] {1, 17, 33, 67, 384}) {
+            // 2·3·4096 elements exceed the native loops' limit (16384): oneDNN's path
+            for (int width : new int[] {1, 17, 33, 67, 384, 4096}) {
                 for (int variant = 0; variant < 4; variant++) {
                     boolean affine = variant % 2 == 1;
                     boolean residual = variant >= 2;
@@ -65,6 +66,13 @@ class LayerNormTest {
             Data.assertClose(ref, ops.layerNorm(x, null, null, 1e-6f), new long[] {4, width},
                     Data.tolerance(dtype), "seed=" + seed + " " + c + " " + dtype
                             + " mean 30, spread 1");
+
+            // 64 padded rows of 384 (over the native loops' limit): strided rows into oneDNN
+            Tensor wide = Data.random(scope, rng, dtype, 64, width + 9).slice(1, 0, width);
+            double[] refW = reference(Data.values(wide), null, null, null, 1e-5, 64, width);
+            Data.assertClose(refW, ops.layerNorm(wide, null, null, 1e-5f),
+                    new long[] {64, width}, Data.tolerance(dtype), "seed=" + seed + " " + c
+                            + " " + dtype + " padded rows");
 
             // x [5, 33] as the transpose of [33, 5]: rows are not contiguous
             Tensor xt = Data.random(scope, rng, dtype, 33, 5).transpose(0, 1);

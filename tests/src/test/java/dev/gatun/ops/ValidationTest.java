@@ -66,8 +66,8 @@ class ValidationTest {
                 (proxy, method, args) -> switch (method.getName()) {
                     case "name" -> "refusing";
                     case "device" -> device;
-                    case "allocate" -> labelled(Tensor.allocate((Scope) args[0],
-                            (DType) args[1], (long[]) args[2]), device);
+                    case "allocate", "allocateUninitialized" -> labelled(Tensor.allocate(
+                            (Scope) args[0], (DType) args[1], (long[]) args[2]), device);
                     case "toString" -> "refusing backend";
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];

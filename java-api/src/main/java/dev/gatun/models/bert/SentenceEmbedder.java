@@ -8,6 +8,7 @@ import dev.gatun.Tensor;
 import dev.gatun.io.ModelFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -26,10 +27,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Batching: texts are sorted by token count and run in batches of similar length (at most
- * {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens per batch), each
- * right-padded to its longest sequence. The attention hides the padding, so a text's
- * embedding does not depend on the texts batched with it (up to float rounding in the
- * kernels, far below 1e-5).
+ * {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens per batch; see
+ * {@link #batches}), each right-padded to its longest sequence. The attention hides the
+ * padding, so a text's embedding does not depend on the texts batched with it (up to float
+ * rounding in the kernels, far below 1e-5).
  *
  * <p>Truncation: each text is cut to {@link #maxTokens()} tokens, [CLS] and [SEP]
  * included; {@link Result#truncated()} counts the texts that were cut. The default,
@@ -66,6 +67,11 @@ public final class SentenceEmbedder implements AutoCloseable {
      * until the batch ends, about 120 KiB per token); larger batches reuse what fits.
      */
     public static final long POOL_BYTES = 256L << 20;
+    /**
+     * The fixed cost of one forward pass in tokens, for {@link #batches}: a batch-1 MiniLM
+     * pass costs about as much as 20 to 30 more tokens in a large batch (2-core Zen 4).
+     */
+    public static final int BATCH_COST_TOKENS = 24;
 
     private final BertTokenizer tokenizer;
     private final BertModel model;
@@ -257,28 +263,76 @@ public final class SentenceEmbedder implements AutoCloseable {
 
     /** Runs sequences in batches of similar length; returns [n][C] in input order. */
     private float[][] run(List<int[]> ids, boolean normalize) {
-        int n = ids.size();
+        int[] lengths = new int[ids.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = ids.get(i).length;
+        }
+        float[][] out = new float[lengths.length][];
+        for (int[] batch : batches(lengths)) {
+            List<int[]> sequences = new ArrayList<>(batch.length);
+            for (int i : batch) {
+                sequences.add(ids.get(i));
+            }
+            float[][] pooled = embedBatch(sequences, lengths[batch[0]], normalize);
+            for (int j = 0; j < batch.length; j++) {
+                out[batch[j]] = pooled[j];
+            }
+        }
+        return out;
+    }
 
-        // longest first, so each batch pads little and the first one shows the peak memory
+    /**
+     * How {@link #embed} groups sequences of these token counts into forward passes: the
+     * indices of each batch, longest sequence first, batches in order of decreasing length.
+     *
+     * <p>Sequences are sorted by length (longest first, so the first batch shows the peak
+     * memory) and cut into consecutive batches of at most {@value #MAX_BATCH} sequences and
+     * {@value #MAX_BATCH_TOKENS} padded tokens that minimise the padded tokens computed plus
+     * {@value #BATCH_COST_TOKENS} per batch, the fixed cost of one forward pass counted in
+     * tokens: 32 texts of 9 to 50 tokens then run as a few batches of similar lengths
+     * instead of one padded to 50.
+     *
+     * @throws IllegalArgumentException if a length is below 1
+     */
+    public static List<int[]> batches(int[] lengths) {
+        int n = lengths.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
+            if (lengths[i] < 1) {
+                throw new IllegalArgumentException("batches: lengths[" + i + "]="
+                        + lengths[i] + " must be >= 1");
+            }
             order[i] = i;
         }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids.get(i).length)
-                .reversed());
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> lengths[i]).reversed());
 
-        float[][] out = new float[n][];
-        int start = 0;
-        while (start < n) {
-            int t = ids.get(order[start]).length;
-            int b = Math.min(Math.min(MAX_BATCH, Math.max(1, MAX_BATCH_TOKENS / t)), n - start);
-            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(start, start + b));
-            float[][] pooled = embedBatch(batch.stream().map(ids::get).toList(), t, normalize);
-            for (int j = 0; j < b; j++) {
-                out[batch.get(j)] = pooled[j];
+        // cost[i]: the least cost of the first i sorted sequences; start[i]: where the last
+        // batch of that solution starts. A batch [j, i) pads to its first (longest) length.
+        long[] cost = new long[n + 1];
+        int[] start = new int[n + 1];
+        for (int i = 1; i <= n; i++) {
+            cost[i] = Long.MAX_VALUE;
+            for (int j = i - 1; j >= 0 && i - j <= MAX_BATCH; j--) {
+                long padded = (long) (i - j) * lengths[order[j]];
+                if (padded > MAX_BATCH_TOKENS && i - j > 1) {
+                    break;
+                }
+                long c = cost[j] + padded + BATCH_COST_TOKENS;
+                if (c < cost[i]) {
+                    cost[i] = c;
+                    start[i] = j;
+                }
             }
-            start += b;
         }
+        List<int[]> out = new ArrayList<>();
+        for (int i = n; i > 0; i = start[i]) {
+            int[] batch = new int[i - start[i]];
+            for (int k = 0; k < batch.length; k++) {
+                batch[k] = order[start[i] + k];
+            }
+            out.add(batch);
+        }
+        Collections.reverse(out);
         return out;
     }
 
