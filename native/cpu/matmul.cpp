@@ -36,6 +36,7 @@ struct Operands {
     const int64_t *rs;
     void *dst;
     const int64_t *ds;
+    bool packed = false;  // w in packed_weights_md's layout, batch 1
 };
 
 bool is_runtime(const Matrix &m) { return m.rows == kRuntimeDim || m.cols == kRuntimeDim; }
@@ -168,12 +169,13 @@ void matmul_native(int32_t dtype, const Operands &o) {
                     dtype,
                     dtype,
                     operand(o.batch, o.m, o.k, o.as),
-                    operand(o.batch, o.k, o.n, o.ws),
+                    o.packed ? Matrix{1, o.k, o.n, 0, 0, 0} : operand(o.batch, o.k, o.n, o.ws),
                     {o.batch, o.m, o.n, out_strides[0], out_strides[1], out_strides[2]},
                     o.bias != nullptr,
                     o.activation,
                     residual != nullptr,
-                    residual_batch};
+                    residual_batch,
+                    o.packed};
 
     if (spec.src.batch == 1 && o.batch > 1) {
         // 4. oneDNN has no broadcast src with a batched dst: one batch-1 primitive per batch
@@ -235,6 +237,14 @@ void matmul_via_f32(int32_t dtype, const Operands &o) {
 
 }  // namespace
 
+dnnl::memory::desc packed_weights_md(int32_t dtype, int64_t k, int64_t n) {
+    const int64_t m = 128;
+    dnnl::memory::desc src({1, m, k}, to_dnnl(dtype), dnnl::memory::format_tag::abc);
+    dnnl::memory::desc wei({1, k, n}, to_dnnl(dtype), dnnl::memory::format_tag::any);
+    dnnl::memory::desc dst({1, m, n}, to_dnnl(dtype), dnnl::memory::format_tag::abc);
+    return dnnl::matmul::primitive_desc(cpu_engine(), src, wei, dst).weights_desc();
+}
+
 std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given) {
     MatmulSpec s = given;
     const bool runtime = is_runtime(s);
@@ -244,7 +254,7 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
 
     CacheKey key(PrimitiveKind::kMatmul);
     key.add_all(s.src_dtype, s.wei_dtype, s.dst_dtype, s.bias, s.activation, s.residual,
-                s.residual_batch);
+                s.residual_batch, s.packed);
     add_matrix(key, s.src);
     add_matrix(key, s.wei);
     add_matrix(key, s.dst);
@@ -268,7 +278,8 @@ std::shared_ptr<const CachedPrimitive> matmul_primitive(const MatmulSpec &given)
 
         const dnnl::engine &engine = cpu_engine();
         auto src = matrix_md(s.src_dtype, s.src);
-        auto wei = matrix_md(s.wei_dtype, s.wei);
+        auto wei = s.packed ? packed_weights_md(s.wei_dtype, s.wei.rows, s.wei.cols)
+                            : matrix_md(s.wei_dtype, s.wei);
         auto dst = matrix_md(s.dst_dtype, s.dst);
         std::vector<int> args = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
         if (s.residual) {
@@ -351,6 +362,85 @@ gatun_status gatun_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, in
         } else {
             matmul_via_f32(dtype, o);
         }
+    });
+}
+
+gatun_status gatun_packed_weights_size(int32_t dtype, int64_t k, int64_t n, int64_t *bytes) {
+    using namespace gatun;
+    return guarded("gatun_packed_weights_size", [&] {
+        check_float_dtype("dtype", dtype);
+        check(k >= 1 && n >= 1, "k and n must be >= 1, got k=", k, " n=", n);
+        check_not_null(bytes, "bytes");
+        if (compute_dtype(dtype) != dtype) {
+            throw Failure{GATUN_ERR_UNSUPPORTED, "oneDNN has no matmul for this dtype on "
+                                                 "this CPU, so no packed layout"};
+        }
+        *bytes = static_cast<int64_t>(packed_weights_md(dtype, k, n).get_size());
+    });
+}
+
+gatun_status gatun_pack_weights(int32_t dtype, int64_t k, int64_t n, const void *w,
+                                const int64_t *w_strides, void *packed) {
+    using namespace gatun;
+    return guarded("gatun_pack_weights", [&] {
+        check_float_dtype("dtype", dtype);
+        check(k >= 1 && n >= 1, "k and n must be >= 1, got k=", k, " n=", n);
+        check(compute_dtype(dtype) == dtype, "oneDNN has no matmul for this dtype on this "
+                                             "CPU, so no packed layout");
+        check_not_null(w, "w");
+        check_not_null(packed, "packed");
+        check_strides(w_strides, 2, "w_strides");
+        check(k == 1 || n == 1 || w_strides[0] == 1 || w_strides[1] == 1,
+              "one of the two strides of w must be 1, got [", w_strides[0], ", ",
+              w_strides[1], "]");
+        const dnnl::engine &engine = cpu_engine();
+        dnnl::memory::desc from({1, k, n}, to_dnnl(dtype),
+                                {k * n, k == 1 ? n : w_strides[0], n == 1 ? 1 : w_strides[1]});
+        dnnl::memory src(from, engine, const_cast<void *>(w));
+        dnnl::memory dst(packed_weights_md(dtype, k, n), engine, packed);
+        dnnl::reorder(src, dst).execute(thread_stream(), src, dst);
+        thread_stream().wait();
+    });
+}
+
+gatun_status gatun_matmul_packed(int32_t dtype, int64_t m, int64_t n, int64_t k,
+                                 const void *a, const int64_t *a_strides, const void *packed,
+                                 const void *bias, int32_t activation, const void *residual,
+                                 const int64_t *r_strides, void *dst,
+                                 const int64_t *d_strides) {
+    using namespace gatun;
+    return guarded("gatun_matmul_packed", [&] {
+        check_float_dtype("dtype", dtype);
+        check(compute_dtype(dtype) == dtype, "oneDNN has no matmul for this dtype on this "
+                                             "CPU, so no packed layout");
+        check(activation >= GATUN_ACT_NONE && activation <= GATUN_ACT_SILU,
+              "activation must be 0 (NONE) to 3 (SILU), got ", activation);
+        check(m >= 0 && n >= 1 && k >= 1, "m must be >= 0 and n, k >= 1, got m=", m, " n=",
+              n, " k=", k);
+        if (m == 0) {
+            return;
+        }
+        check_not_null(a, "a");
+        check_not_null(packed, "packed");
+        check_not_null(dst, "dst");
+        check_strides(a_strides, 2, "a_strides");
+        check_strides(d_strides, 2, "d_strides");
+        const int64_t as[3] = {m * k, a_strides[0], a_strides[1]};
+        const int64_t ds[3] = {m * n, d_strides[0], d_strides[1]};
+        const int64_t d_dims[3] = {1, m, n};
+        check_dst_strides(ds, d_dims, 3, "d_strides");
+        check_inner(as, m, k, "a");
+        check_inner(ds, m, n, "dst");
+        int64_t rs[3] = {0, 0, 0};
+        if (residual != nullptr) {
+            check_strides(r_strides, 2, "r_strides");
+            rs[0] = m * n;
+            rs[1] = r_strides[0];
+            rs[2] = r_strides[1];
+        }
+        Operands o{1, m, n, k, a, as, packed, nullptr, bias, activation,
+                   residual, residual ? rs : nullptr, dst, ds, true};
+        matmul_native(dtype, o);
     });
 }
 

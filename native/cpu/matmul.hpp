@@ -32,7 +32,12 @@ struct MatmulSpec {
     int32_t activation;  // gatun_activation
     bool residual;       // dense [dst.batch or 1, dst.rows, dst.cols] in dst_dtype
     int64_t residual_batch;
+    bool packed = false;  // wei in packed_weights_md's layout (its strides unused)
 };
+
+// The layout gatun_pack_weights writes a [K, N] weight in: the one oneDNN's matmul picks for
+// 128 rows, which its kernels also read at any other row count (1, 15 and 300 measured).
+dnnl::memory::desc packed_weights_md(int32_t dtype, int64_t k, int64_t n);
 
 // The cached primitive for spec, whose dimensions may include kRuntimeDim (then without
 // bias or residual).

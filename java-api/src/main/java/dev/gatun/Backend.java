@@ -32,6 +32,28 @@ public interface Backend {
     }
 
     /**
+     * w [K, N] (any strides, one of them 1) reordered into the layout this backend multiplies
+     * fastest, owned by {@code scope}; null when the backend has no such layout for w (the
+     * default), in which case callers keep multiplying by w itself.
+     *
+     * @throws IllegalStateException if the scope is closed
+     */
+    default PackedWeight packWeight(Scope scope, Tensor w) {
+        return null;
+    }
+
+    /**
+     * {@code dst = act(a x w + bias) + residual} with a weight from this backend's
+     * {@link #packWeight}: a [M, K] with a row stride and inner stride 1, residual and dst
+     * [M, N] likewise, bias [N] contiguous or null, all of w's dtype. Backends whose
+     * {@link #packWeight} returns null never receive this call; the default throws.
+     */
+    default void matmulPacked(Tensor a, PackedWeight w, Tensor bias, Activation act,
+                              Tensor residual, Tensor dst) {
+        throw new UnsupportedOperationException(name() + " packs no weights");
+    }
+
+    /**
      * As {@link #allocate}, but the contents are unspecified: {@link Ops} allocates through
      * this method the results that the op then writes in full, which saves a fill of every
      * result (and, with a {@link MemoryPool}, lets same-shaped calls reuse memory untouched).

@@ -205,6 +205,95 @@ public final class Ops {
     }
 
     /**
+     * w [K, N] in the layout this backend multiplies fastest ({@link Backend#packWeight}),
+     * owned by {@link #scope()}; null when the backend has none for w (then use w itself).
+     *
+     * @throws IllegalArgumentException if w is not a floating [K, N] tensor on the backend's
+     *     device with K, N >= 1
+     * @throws IllegalStateException if w or this scope is closed
+     */
+    public PackedWeight packWeight(Tensor w) {
+        String op = "packWeight";
+        Checks.tensor(op, "w", w);
+        Checks.floating(op, "w", w);
+        Checks.device(op, "w", w, backend);
+        Checks.rank(op, "w", w, 2, "[K, N]");
+        if (w.dim(0) < 1 || w.dim(1) < 1) {
+            throw new IllegalArgumentException(op + ": w [K, N] must have K, N >= 1, got "
+                    + Checks.shape(w));
+        }
+        Checks.scopeOpen(op, scope);
+        Tensor rows = w.stride(0) == 1 || w.stride(1) == 1 ? w
+                : Checks.contiguous(op, "w", w, backend, scope);
+        return backend.packWeight(scope, rows);
+    }
+
+    /**
+     * {@code act(x w + bias) + residual} with a weight from {@link #packWeight} on this
+     * backend: x [..., K], bias [N] or null, residual [..., N] or null; gives [..., N]. x and
+     * residual are read in place when their leading dims merge into one row stride with
+     * inner stride 1, otherwise copied.
+     *
+     * @throws IllegalArgumentException if w was packed by another backend, K or the dtype
+     *     differ from x's, bias is not [N], residual is not [..., N] with x's leading dims,
+     *     or a device rule is broken
+     * @throws IllegalStateException if a tensor, w's scope or this scope is closed
+     */
+    public Tensor linear(Tensor x, PackedWeight w, Tensor bias, Activation act,
+                         Tensor residual) {
+        String op = "linear";
+        Checks.tensor(op, "x", x);
+        Checks.optional(op, "bias", bias);
+        Checks.optional(op, "residual", residual);
+        Checks.notNull(op, "w", w);
+        Checks.notNull(op, "act", act);
+        if (w.backend() != backend) {
+            throw new IllegalArgumentException(op + ": w is " + w.describe() + "; this Ops "
+                    + "runs on " + backend.name());
+        }
+        if (x.dtype() != w.dtype()) {
+            throw new IllegalArgumentException(op + ": x and w must share a dtype, got x "
+                    + x.dtype() + ", w " + w.describe());
+        }
+        Checks.device(op, "x", x, backend);
+        Checks.minRank(op, "x", x, 1, "[..., K]");
+        if (x.dim(-1) != w.k()) {
+            throw new IllegalArgumentException(op + ": x [..., K] and w must agree on K: x="
+                    + Checks.shape(x) + ", w " + w.describe());
+        }
+        long n = w.n();
+        long[] outShape = x.shape();
+        outShape[outShape.length - 1] = n;
+        if (bias != null) {
+            Checks.sameDType(op, "x", x, "bias", bias);
+            Checks.device(op, "bias", bias, backend);
+            Checks.vector(op, "bias", bias, n, "[N] with N=" + n);
+        }
+        if (residual != null) {
+            Checks.sameDType(op, "x", x, "residual", residual);
+            Checks.device(op, "residual", residual, backend);
+            if (!Arrays.equals(residual.shape(), outShape)) {
+                throw new IllegalArgumentException(op + ": residual must have the result's "
+                        + "shape [..., N] = " + Arrays.toString(outShape) + ", got "
+                        + Checks.shape(residual));
+            }
+        }
+        Checks.scopeOpen(op, scope);
+
+        Tensor out = backend.allocateUninitialized(scope, x.dtype(), outShape);
+        if (out.numel() == 0) {
+            return out;
+        }
+        Tensor a = Checks.rows(op, "x", x, backend, scope);
+        Tensor r = residual == null ? null : Checks.rows(op, "residual", residual, backend,
+                scope);
+        Tensor biasC = bias == null ? null : Checks.contiguous(op, "bias", bias, backend, scope);
+        backend.matmulPacked(a, w, biasC, act, r, Checks.view(out, new long[] {a.dim(0), n},
+                new long[] {n, 1}));
+        return out;
+    }
+
+    /**
      * t [..., M, K] as the view [1, rows, K] when its leading dims merge with M into one row
      * stride and one inner stride is 1; otherwise, if {@code batchOk}, as [batch, M, K]
      * (see {@link Checks#batched}), else as a view of a contiguous copy.

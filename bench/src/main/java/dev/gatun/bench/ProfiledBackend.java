@@ -4,6 +4,7 @@ import dev.gatun.Activation;
 import dev.gatun.Backend;
 import dev.gatun.DType;
 import dev.gatun.Device;
+import dev.gatun.PackedWeight;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -64,6 +65,24 @@ final class ProfiledBackend implements Backend {
         Tensor t = delegate.allocateUninitialized(scope, dtype, shape);
         count("(allocate)", start);
         return t;
+    }
+
+    /** The delegate's packed weight, relabelled as this backend's so that Ops accepts it. */
+    @Override
+    public PackedWeight packWeight(Scope scope, Tensor w) {
+        long start = System.nanoTime();
+        PackedWeight p = delegate.packWeight(scope, w);
+        count("packWeight", start);
+        return p == null ? null : new PackedWeight(this, p.dtype(), p.k(), p.n(), p.memory());
+    }
+
+    @Override
+    public void matmulPacked(Tensor a, PackedWeight w, Tensor bias, Activation act,
+                             Tensor residual, Tensor dst) {
+        long start = System.nanoTime();
+        delegate.matmulPacked(a, new PackedWeight(delegate, w.dtype(), w.k(), w.n(),
+                w.memory()), bias, act, residual, dst);
+        count("matmul", start);
     }
 
     @Override

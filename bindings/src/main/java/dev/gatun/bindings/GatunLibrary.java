@@ -75,8 +75,8 @@ public final class GatunLibrary {
     /** x86-64-v3 as /proc/cpuinfo names it; see CMakeLists.txt. */
     static final Set<String> CPU_FLAGS = Set.of("avx", "avx2", "fma", "f16c", "bmi1", "bmi2");
 
-    /** OMP_WAIT_POLICY used when the environment sets no OpenMP wait policy. */
-    static final String OPENMP_WAIT_POLICY = "PASSIVE";
+    /** GOMP_SPINCOUNT used when the environment sets no OpenMP wait policy. */
+    static final String OPENMP_SPIN_COUNT = "1000";
 
     private static final System.Logger LOG = System.getLogger(GatunLibrary.class.getName());
     // Lives as long as this class: the library is unloaded only with its class loader.
@@ -134,7 +134,7 @@ public final class GatunLibrary {
             if (path == null) {
                 return failed("libgatun.so was not found", tried);
             }
-            preferPassiveOpenMp();
+            shortOpenMpSpin();
             SymbolLookup lookup;
             try {
                 lookup = SymbolLookup.libraryLookup(path, ARENA);
@@ -156,38 +156,44 @@ public final class GatunLibrary {
     }
 
     /**
-     * Makes idle OpenMP threads sleep instead of spinning, unless the user chose a policy.
+     * Makes idle OpenMP threads spin only briefly before they sleep, unless the user chose a
+     * policy.
      *
      * <p>libgomp's idle threads spin for about 300,000 iterations after every parallel region.
      * Inside a JVM that shares its cores with GC, JIT and application threads, the spinning
-     * starves the thread doing the work. Measured on a 2-core machine under a load average of
-     * about 5 (bench/RESULTS.md), one MiniLM sentence on the native backend took 133 ms with
-     * the default, 46 ms with GOMP_SPINCOUNT=10000 and 12 ms with passive waiting; layer norm
-     * on 128x384 rose from 0.05 to 16.6 GB/s. Passive waiting costs a futex wake per parallel
-     * region on an idle machine, which was not measured on a quiet one. libgomp reads the
-     * policy once, when it is loaded, so it is set before libgatun.so (and with it libgomp)
-     * loads. Setting OMP_WAIT_POLICY or GOMP_SPINCOUNT in the environment overrides this.
+     * starves the thread doing the work: on a 2-core machine under a load average of about 5,
+     * one MiniLM sentence on the native backend took 133 ms with the default and 12 ms with
+     * passive waiting (bench/RESULTS.md). Fully passive waiting costs a futex wake per
+     * parallel region instead, about 70 us on the 2-core VM measured, and a MiniLM sentence
+     * runs about 30 oneDNN regions. A spin of 1000 iterations (tens of microseconds) bridges
+     * the gap between consecutive ops and then sleeps. MiniLM latency per sentence, measured
+     * on that machine: quiet, 5.6 ms passive, 3.8 ms with 1000, 3.9 ms with 10000; with one
+     * busy process beside it, 7.2 passive, 8.8 with 1000, 19.6 with 10000; with two, 10.9 and
+     * 12.2 with 1000. libgomp reads the setting once, when it is loaded, so it is set before
+     * libgatun.so (and with it libgomp) loads. Setting OMP_WAIT_POLICY or GOMP_SPINCOUNT in
+     * the environment overrides this (OMP_WAIT_POLICY=PASSIVE for a machine shared with
+     * other busy processes).
      */
-    private static void preferPassiveOpenMp() {
+    private static void shortOpenMpSpin() {
         if (System.getenv("OMP_WAIT_POLICY") != null || System.getenv("GOMP_SPINCOUNT") != null) {
             return;
         }
         Linker linker = Linker.nativeLinker();
         MemorySegment setenv = linker.defaultLookup().find("setenv").orElse(null);
         if (setenv == null) {
-            LOG.log(Level.WARNING, "libc has no setenv: OpenMP keeps its default wait policy");
+            LOG.log(Level.WARNING, "libc has no setenv: OpenMP keeps its default spinning");
             return;
         }
         MethodHandle handle = linker.downcallHandle(setenv, FunctionDescriptor.of(
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_INT));
         try (Arena arena = Arena.ofConfined()) {
-            int rc = (int) handle.invokeExact(arena.allocateFrom("OMP_WAIT_POLICY"),
-                    arena.allocateFrom(OPENMP_WAIT_POLICY), 0);
-            LOG.log(rc == 0 ? Level.DEBUG : Level.WARNING, "OMP_WAIT_POLICY="
-                    + OPENMP_WAIT_POLICY + " for libgomp: setenv returned " + rc);
+            int rc = (int) handle.invokeExact(arena.allocateFrom("GOMP_SPINCOUNT"),
+                    arena.allocateFrom(OPENMP_SPIN_COUNT), 0);
+            LOG.log(rc == 0 ? Level.DEBUG : Level.WARNING, "GOMP_SPINCOUNT="
+                    + OPENMP_SPIN_COUNT + " for libgomp: setenv returned " + rc);
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, "could not set OMP_WAIT_POLICY: " + t);
+            LOG.log(Level.WARNING, "could not set GOMP_SPINCOUNT: " + t);
         }
     }
 

@@ -36,7 +36,7 @@ public final class gatun_h {
     private gatun_h() {}
 
     /** {@code #define GATUN_ABI_VERSION}: the ABI these bindings were written against. */
-    public static final int GATUN_ABI_VERSION = 1;
+    public static final int GATUN_ABI_VERSION = 2;
 
     // gatun_status
     public static final int GATUN_OK = 0;
@@ -249,6 +249,118 @@ public final class gatun_h {
             return (int) gatun_matmul.HANDLE.invokeExact(dtype, batch, m, n, k, a,
                     a_strides, w, w_strides, bias, activation, residual, r_strides, dst,
                     d_strides);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("unreachable: " + ex$, ex$);
+        }
+    }
+
+    private static final class gatun_packed_weights_size {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_POINTER);
+        static final MemorySegment ADDR = GatunLibrary.find("gatun_packed_weights_size");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor gatun_packed_weights_size$descriptor() {
+        return gatun_packed_weights_size.DESC;
+    }
+
+    public static MethodHandle gatun_packed_weights_size$handle() {
+        return gatun_packed_weights_size.HANDLE;
+    }
+
+    public static MemorySegment gatun_packed_weights_size$address() {
+        return gatun_packed_weights_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * gatun_status gatun_packed_weights_size(int32_t dtype, int64_t k, int64_t n,
+     *     int64_t *bytes)
+     * }
+     */
+    public static int gatun_packed_weights_size(int dtype, long k, long n, MemorySegment bytes) {
+        try {
+            return (int) gatun_packed_weights_size.HANDLE.invokeExact(dtype, k, n, bytes);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("unreachable: " + ex$, ex$);
+        }
+    }
+
+    private static final class gatun_pack_weights {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_POINTER, C_POINTER,
+                C_POINTER);
+        static final MemorySegment ADDR = GatunLibrary.find("gatun_pack_weights");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor gatun_pack_weights$descriptor() {
+        return gatun_pack_weights.DESC;
+    }
+
+    public static MethodHandle gatun_pack_weights$handle() {
+        return gatun_pack_weights.HANDLE;
+    }
+
+    public static MemorySegment gatun_pack_weights$address() {
+        return gatun_pack_weights.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * gatun_status gatun_pack_weights(int32_t dtype, int64_t k, int64_t n, const void *w,
+     *     const int64_t *w_strides, void *packed)
+     * }
+     */
+    public static int gatun_pack_weights(int dtype, long k, long n, MemorySegment w,
+            MemorySegment w_strides, MemorySegment packed) {
+        try {
+            return (int) gatun_pack_weights.HANDLE.invokeExact(dtype, k, n, w, w_strides, packed);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("unreachable: " + ex$, ex$);
+        }
+    }
+
+    private static final class gatun_matmul_packed {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_LONG, C_POINTER,
+                C_POINTER, C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER,
+                C_POINTER);
+        static final MemorySegment ADDR = GatunLibrary.find("gatun_matmul_packed");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor gatun_matmul_packed$descriptor() {
+        return gatun_matmul_packed.DESC;
+    }
+
+    public static MethodHandle gatun_matmul_packed$handle() {
+        return gatun_matmul_packed.HANDLE;
+    }
+
+    public static MemorySegment gatun_matmul_packed$address() {
+        return gatun_matmul_packed.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * gatun_status gatun_matmul_packed(int32_t dtype, int64_t m, int64_t n, int64_t k,
+     *     const void *a, const int64_t *a_strides, const void *packed, const void *bias,
+     *     int32_t activation, const void *residual, const int64_t *r_strides, void *dst,
+     *     const int64_t *d_strides)
+     * }
+     */
+    public static int gatun_matmul_packed(int dtype, long m, long n, long k,
+            MemorySegment a, MemorySegment a_strides, MemorySegment packed,
+            MemorySegment bias, int activation, MemorySegment residual,
+            MemorySegment r_strides, MemorySegment dst, MemorySegment d_strides) {
+        try {
+            return (int) gatun_matmul_packed.HANDLE.invokeExact(dtype, m, n, k, a, a_strides, packed,
+                    bias, activation, residual, r_strides, dst, d_strides);
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

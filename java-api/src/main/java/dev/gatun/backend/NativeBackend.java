@@ -5,6 +5,7 @@ import dev.gatun.Backend;
 import dev.gatun.DType;
 import dev.gatun.Device;
 import dev.gatun.GatunException;
+import dev.gatun.PackedWeight;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -154,6 +155,67 @@ public final class NativeBackend implements Backend {
                 a.dim(-1), segment(a), s.matrix(0, a), segment(w), s.matrix(1, w),
                 segment(bias), act.code(), segment(residual), s.matrix(2, residual),
                 segment(dst), s.matrix(3, dst)));
+    }
+
+    /**
+     * {@inheritDoc} oneDNN's blocked layout for this CPU ({@code gatun_pack_weights}); null
+     * for a dtype oneDNN does not multiply here (F16 without AVX512-FP16).
+     */
+    @Override
+    public PackedWeight packWeight(Scope scope, Tensor w) {
+        String op = "packWeight";
+        NativeChecks.present(op, "w", w);
+        NativeChecks.floating(op, "w", w);
+        NativeChecks.matrix(op, "w", w, 1, w.rank() == 2 ? w.dim(0) : -1,
+                w.rank() == 2 ? w.dim(1) : -1);
+        long k = w.dim(0);
+        long n = w.dim(1);
+        long bytes;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(LONG);
+            int status = gatun_h.gatun_packed_weights_size(code(w), k, n, size);
+            if (status == gatun_h.GATUN_ERR_UNSUPPORTED) {
+                return null;
+            }
+            check(op, status);
+            bytes = size.get(LONG, 0);
+        }
+        MemorySegment packed = scope.allocateUninitialized(bytes, 64);
+        Strides s = STRIDES.get();
+        call(op, () -> gatun_h.gatun_pack_weights(code(w), k, n, segment(w), s.of2(0, w),
+                packed));
+        return new PackedWeight(this, w.dtype(), k, n, packed);
+    }
+
+    @Override
+    public void matmulPacked(Tensor a, PackedWeight w, Tensor bias, Activation act,
+                             Tensor residual, Tensor dst) {
+        String op = "matmulPacked";
+        NativeChecks.present(op, "a", a);
+        NativeChecks.present(op, "dst", dst);
+        if (w == null || w.backend() != this || act == null) {
+            throw new IllegalArgumentException("native matmulPacked: w must be packed by this "
+                    + "backend and act must not be null, got w=" + w + ", act=" + act);
+        }
+        for (Tensor t : new Tensor[] {a, residual, dst}) {
+            if (t != null && t.rank() != 2) {
+                throw new IllegalArgumentException("native matmulPacked: a, residual and dst "
+                        + "must have rank 2, got " + t);
+            }
+        }
+        long m = dst.dim(0);
+        NativeChecks.matrix(op, "dst", dst, 1, m, w.n());
+        NativeChecks.matrix(op, "a", a, 1, m, w.k());
+        NativeChecks.matrix(op, "residual", residual, 1, m, w.n());
+        NativeChecks.numel(op, "bias", bias, w.n());
+        NativeChecks.contiguous(op, "bias", bias);
+        for (Tensor t : new Tensor[] {a, bias, residual, dst}) {
+            NativeChecks.dtype(op, "every operand", t, w.dtype());
+        }
+        Strides s = STRIDES.get();
+        call("matmul", () -> gatun_h.gatun_matmul_packed(w.dtype().code(), m, w.n(), w.k(),
+                segment(a), s.of2(0, a), w.memory(), segment(bias), act.code(),
+                segment(residual), s.of2(1, residual), segment(dst), s.of2(2, dst)));
     }
 
     @Override
@@ -426,6 +488,17 @@ public final class NativeBackend implements Backend {
             s.setAtIndex(LONG, 0, t.rank() == 3 ? t.stride(0) : 0);
             s.setAtIndex(LONG, 1, t.stride(-2));
             s.setAtIndex(LONG, 2, t.stride(-1));
+            return s;
+        }
+
+        /** The two strides of a rank-2 tensor; NULL for null. */
+        MemorySegment of2(int slot, Tensor t) {
+            if (t == null) {
+                return MemorySegment.NULL;
+            }
+            MemorySegment s = slots[slot];
+            s.setAtIndex(LONG, 0, t.stride(0));
+            s.setAtIndex(LONG, 1, t.stride(1));
             return s;
         }
 

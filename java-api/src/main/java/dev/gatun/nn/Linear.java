@@ -3,6 +3,7 @@ package dev.gatun.nn;
 import dev.gatun.Activation;
 import dev.gatun.Backend;
 import dev.gatun.Ops;
+import dev.gatun.PackedWeight;
 import dev.gatun.Tensor;
 
 /**
@@ -25,6 +26,7 @@ public final class Linear {
     private final Tensor weight; // [N, K]
     private final Tensor bias;
     private final Tensor rows; // [K, N], what the product multiplies by
+    private final PackedWeight packed; // rows in its backend's own layout, or null
 
     /**
      * A layer with weight [N, K] = [out, in] and an optional bias [N] of the same dtype.
@@ -46,13 +48,15 @@ public final class Linear {
         this.weight = weight;
         this.bias = bias;
         this.rows = weight.transpose(0, 1);
+        this.packed = null;
     }
 
-    /** Over a [K, N] matrix; the flag only tells this constructor from the public one. */
-    private Linear(Tensor rows, Tensor bias, boolean packed) {
+    /** Over a [K, N] matrix and, when its backend has one, that matrix in its own layout. */
+    private Linear(Tensor rows, Tensor bias, PackedWeight packed) {
         this.weight = rows.transpose(0, 1);
         this.bias = bias;
         this.rows = rows;
+        this.packed = packed;
     }
 
     /**
@@ -60,7 +64,10 @@ public final class Linear {
      * ([N1 + N2 + ..., K]), stored as one contiguous row-major [K, N1 + N2 + ...] copy in
      * {@code ops.scope()} on the backend's device, its bias theirs joined (zeros for a part
      * without bias; none if no part has one). Its output holds each part's output in turn
-     * along the last axis. One part alone gives that part in the packed layout.
+     * along the last axis. One part alone gives that part in the packed layout. Where the
+     * backend has a layout of its own for weights ({@link Ops#packWeight}: oneDNN's blocked
+     * layout on the native backend) the layer also keeps that copy and multiplies by it on
+     * that backend; on any other backend it multiplies by the row-major copy.
      *
      * @throws IllegalArgumentException if there are no parts, or they differ in K, dtype or
      *     device
@@ -95,7 +102,7 @@ public final class Linear {
             }
             at = end;
         }
-        return new Linear(rows, bias, true);
+        return new Linear(rows, bias, ops.packWeight(rows));
     }
 
     /** A layer without bias; weight [N, K]. */
@@ -149,6 +156,9 @@ public final class Linear {
             throw new IllegalArgumentException("Linear: x must be [..., K] with K = "
                     + inFeatures() + " (weight " + weight.describe() + "), got "
                     + x.describe());
+        }
+        if (packed != null && packed.backend() == ops.backend()) {
+            return ops.linear(x, packed, bias, act, residual);
         }
         if (residual == null) {
             return ops.linear(x, rows, bias, act);

@@ -1,8 +1,12 @@
 package dev.gatun.ops;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.gatun.Activation;
 import dev.gatun.DType;
 import dev.gatun.Ops;
+import dev.gatun.PackedWeight;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import dev.gatun.ops.Data.Layout;
@@ -56,6 +60,17 @@ class LinearTest {
                         Data.assertClose(refRes, ops.linear(x, w, bias, act, res),
                                 new long[] {2, s[0], s[2]}, Data.tolerance(dtype),
                                 what + " +residual");
+
+                        // the same through the backend's packed layout, where it has one
+                        PackedWeight packed = packed(ops, c, dtype, w);
+                        if (packed != null) {
+                            Data.assertClose(ref, ops.linear(x, packed, bias, act, null),
+                                    new long[] {2, s[0], s[2]}, Data.tolerance(dtype),
+                                    what + " packed");
+                            Data.assertClose(refRes, ops.linear(x, packed, bias, act, res),
+                                    new long[] {2, s[0], s[2]}, Data.tolerance(dtype),
+                                    what + " packed +residual");
+                        }
                     }
                 }
             }
@@ -85,7 +100,32 @@ class LinearTest {
                     null, 1, 33, 17);
             Data.assertClose(refV, ops.linear(v, w, null, Activation.SILU), new long[] {17},
                     Data.tolerance(dtype), "seed=" + seed + " " + c + " " + dtype + " x [K]");
+
+            PackedWeight packed = packed(ops, c, dtype, w);
+            if (packed != null) {
+                Data.assertClose(ref, ops.linear(x, packed, null, Activation.NONE, res),
+                        new long[] {5, 17}, Data.tolerance(dtype), "seed=" + seed + " " + c
+                                + " " + dtype + " packed, padded x, transposed residual");
+                Data.assertClose(refV, ops.linear(v, packed, null, Activation.SILU, null),
+                        new long[] {17}, Data.tolerance(dtype), "seed=" + seed + " " + c
+                                + " " + dtype + " packed, x [K]");
+                Tensor narrow = Data.random(scope, rng, dtype, 5, 32);
+                assertThrows(IllegalArgumentException.class, () -> ops.linear(narrow, packed,
+                        null, Activation.NONE, null), "K differs");
+            }
         }
+    }
+
+    /**
+     * w packed by the backend, or null where it has no packed layout: the native backend
+     * must have one for F32 and BF16 (oneDNN multiplies both on every x86-64-v3 CPU).
+     */
+    private static PackedWeight packed(Ops ops, Case c, DType dtype, Tensor w) {
+        PackedWeight packed = ops.packWeight(w);
+        if (c.label().equals("native") && dtype != DType.F16) {
+            assertNotNull(packed, "native packs " + dtype + " weights");
+        }
+        return packed;
     }
 
     @ParameterizedTest(name = "{0} {1}")
