@@ -26,9 +26,9 @@ public final class FeedForward {
                 || (up != null && (up.outFeatures() != first.outFeatures()
                         || up.inFeatures() != first.inFeatures()))) {
             throw new IllegalArgumentException("FeedForward: the inner layers must produce F "
-                    + "from C and the outer read F: first " + first.weight().describe()
-                    + (up == null ? "" : ", up " + up.weight().describe()) + ", second "
-                    + second.weight().describe());
+                    + "from C and the outer read F: first " + first.describe()
+                    + (up == null ? "" : ", up " + up.describe()) + ", second "
+                    + second.describe());
         }
         this.first = first;
         this.gateUp = up;

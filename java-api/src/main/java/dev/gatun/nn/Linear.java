@@ -4,6 +4,7 @@ import dev.gatun.Activation;
 import dev.gatun.Backend;
 import dev.gatun.Ops;
 import dev.gatun.PackedWeight;
+import dev.gatun.Scope;
 import dev.gatun.Tensor;
 
 /**
@@ -17,16 +18,20 @@ import dev.gatun.Tensor;
  * }</pre>
  *
  * <p>The weight is used in place: the op receives its transposed view [K, N], so loading a
- * checkpoint needs no copy. {@link #packed} makes the other trade: one row-major [K, N] copy,
- * which oneDNN's CPU matmul multiplies up to 1.6 times faster when x has few rows (measured
- * at 15 x 384 x 1536 on a 2-core Zen 4: 102 us against 163 us), and which can hold several
- * layers side by side so that one product computes all of them.
+ * checkpoint needs no copy. {@link #packed} makes the other trade, a copy made once: in the
+ * backend's own layout where it has one ({@link Ops#packWeight}; oneDNN's blocked layout on
+ * the native backend, about a third faster when x has few rows), else row-major [K, N]
+ * (which oneDNN multiplies up to 1.6 times faster than the transposed view at few rows:
+ * 102 us against 163 us at 15 x 384 x 1536 on a 2-core Zen 4); either can hold several
+ * layers side by side, so that one product computes all of them.
  */
 public final class Linear {
-    private final Tensor weight; // [N, K]
+    private final long in; // K
+    private final long out; // N
+    private final Tensor weight; // [N, K], or null when only the backend's packed copy exists
     private final Tensor bias;
-    private final Tensor rows; // [K, N], what the product multiplies by
-    private final PackedWeight packed; // rows in its backend's own layout, or null
+    private final Tensor rows; // [K, N] view or copy of weight, or null with weight
+    private final PackedWeight packed; // the backend's own layout, or null
 
     /**
      * A layer with weight [N, K] = [out, in] and an optional bias [N] of the same dtype.
@@ -45,32 +50,37 @@ public final class Linear {
                     + "] of " + weight.dtype() + " like the weight " + weight.describe()
                     + ", got " + bias.describe());
         }
+        this.in = weight.dim(1);
+        this.out = weight.dim(0);
         this.weight = weight;
         this.bias = bias;
         this.rows = weight.transpose(0, 1);
         this.packed = null;
     }
 
-    /** Over a [K, N] matrix and, when its backend has one, that matrix in its own layout. */
+    /** A layer over a [K, N] matrix, or over a backend's packed weight (rows null). */
     private Linear(Tensor rows, Tensor bias, PackedWeight packed) {
-        this.weight = rows.transpose(0, 1);
+        this.in = rows != null ? rows.dim(0) : packed.k();
+        this.out = rows != null ? rows.dim(1) : packed.n();
+        this.weight = rows == null ? null : rows.transpose(0, 1);
         this.bias = bias;
         this.rows = rows;
         this.packed = packed;
     }
 
     /**
-     * One layer computing {@code parts} side by side: its weight is theirs stacked along N
-     * ([N1 + N2 + ..., K]), stored as one contiguous row-major [K, N1 + N2 + ...] copy in
-     * {@code ops.scope()} on the backend's device, its bias theirs joined (zeros for a part
-     * without bias; none if no part has one). Its output holds each part's output in turn
-     * along the last axis. One part alone gives that part in the packed layout. Where the
-     * backend has a layout of its own for weights ({@link Ops#packWeight}: oneDNN's blocked
-     * layout on the native backend) the layer also keeps that copy and multiplies by it on
-     * that backend; on any other backend it multiplies by the row-major copy.
+     * One layer computing {@code parts} side by side, its weight copied once into
+     * {@code ops.scope()}: theirs stacked along N ([N1 + N2 + ..., K]) in the backend's own
+     * layout where it has one ({@link Ops#packWeight}), else as one contiguous row-major
+     * [K, N1 + N2 + ...] matrix on the backend's device. Its bias is theirs joined (zeros for
+     * a part without bias; none if no part has one), its output each part's output in turn
+     * along the last axis. One part alone gives that part in the faster layout.
      *
-     * @throws IllegalArgumentException if there are no parts, or they differ in K, dtype or
-     *     device
+     * <p>A layer in a backend's own layout runs on that backend only (its {@link #weight()}
+     * is null); a row-major one runs on any backend of its device.
+     *
+     * @throws IllegalArgumentException if there are no parts, they differ in K, dtype or
+     *     device, or a part is itself in a backend's own layout
      */
     public static Linear packed(Ops ops, Linear... parts) {
         if (parts.length == 0) {
@@ -80,29 +90,51 @@ public final class Linear {
         long n = 0;
         boolean anyBias = false;
         for (Linear p : parts) {
-            if (p.inFeatures() != first.inFeatures() || p.weight.dtype() != first.weight.dtype()
-                    || p.weight.device() != first.weight.device()) {
+            if (p.rows == null) {
+                throw new IllegalArgumentException("Linear.packed: " + p.describe()
+                        + " is in its backend's own layout already");
+            }
+            if (p.in != first.in || p.rows.dtype() != first.rows.dtype()
+                    || p.rows.device() != first.rows.device()) {
                 throw new IllegalArgumentException("Linear.packed: every layer must read the "
                         + "same K in the same dtype on the same device, got "
-                        + first.weight.describe() + " and " + p.weight.describe());
+                        + first.describe() + " and " + p.describe());
             }
-            n += p.outFeatures();
+            n += p.out;
             anyBias |= p.bias != null;
         }
         Backend backend = ops.backend();
-        Tensor rows = backend.allocateUninitialized(ops.scope(), first.weight.dtype(),
-                first.inFeatures(), n);
-        Tensor bias = anyBias ? backend.allocate(ops.scope(), first.weight.dtype(), n) : null;
+        Tensor bias = anyBias ? backend.allocate(ops.scope(), first.rows.dtype(), n) : null;
+        if (bias != null) {
+            long at = 0;
+            for (Linear p : parts) {
+                if (p.bias != null) {
+                    backend.copy(p.bias, bias.slice(0, at, at + p.out));
+                }
+                at += p.out;
+            }
+        }
+        // the row-major matrix is staged in a scope of its own: with a packed copy it is
+        // not kept
+        try (Scope staging = Scope.open()) {
+            PackedWeight packed = ops.packWeight(stack(backend, staging, parts, n));
+            if (packed != null) {
+                return new Linear(null, bias, packed);
+            }
+        }
+        return new Linear(stack(backend, ops.scope(), parts, n), bias, null);
+    }
+
+    /** The parts' [K, N] matrices side by side in one [K, sum of N] tensor in scope. */
+    private static Tensor stack(Backend backend, Scope scope, Linear[] parts, long n) {
+        Tensor rows = backend.allocateUninitialized(scope, parts[0].rows.dtype(),
+                parts[0].in, n);
         long at = 0;
         for (Linear p : parts) {
-            long end = at + p.outFeatures();
-            backend.copy(p.rows, rows.slice(1, at, end));
-            if (p.bias != null) {
-                backend.copy(p.bias, bias.slice(0, at, end));
-            }
-            at = end;
+            backend.copy(p.rows, rows.slice(1, at, at + p.out));
+            at += p.out;
         }
-        return new Linear(rows, bias, ops.packWeight(rows));
+        return rows;
     }
 
     /** A layer without bias; weight [N, K]. */
@@ -110,7 +142,7 @@ public final class Linear {
         this(weight, null);
     }
 
-    /** The weight, [N, K]. */
+    /** The weight, [N, K]; null for a layer in a backend's own layout ({@link #packed}). */
     public Tensor weight() {
         return weight;
     }
@@ -122,12 +154,17 @@ public final class Linear {
 
     /** K, the width of an input row. */
     public long inFeatures() {
-        return weight.dim(1);
+        return in;
     }
 
     /** N, the width of an output row. */
     public long outFeatures() {
-        return weight.dim(0);
+        return out;
+    }
+
+    /** A short description of the weight for messages. */
+    public String describe() {
+        return weight != null ? "weight " + weight.describe() : packed.describe();
     }
 
     /**
@@ -149,16 +186,20 @@ public final class Linear {
      * @param act      applied before the residual add
      * @param residual [..., N], or null
      * @return [..., N], owned by {@code ops.scope()}
-     * @throws IllegalArgumentException if a shape or dtype does not fit
+     * @throws IllegalArgumentException if a shape or dtype does not fit, or this layer is in
+     *     another backend's own layout
      */
     public Tensor forward(Ops ops, Tensor x, Activation act, Tensor residual) {
-        if (x.rank() < 1 || x.dim(-1) != inFeatures()) {
-            throw new IllegalArgumentException("Linear: x must be [..., K] with K = "
-                    + inFeatures() + " (weight " + weight.describe() + "), got "
-                    + x.describe());
+        if (x.rank() < 1 || x.dim(-1) != in) {
+            throw new IllegalArgumentException("Linear: x must be [..., K] with K = " + in
+                    + " (" + describe() + "), got " + x.describe());
         }
         if (packed != null && packed.backend() == ops.backend()) {
             return ops.linear(x, packed, bias, act, residual);
+        }
+        if (rows == null) {
+            throw new IllegalArgumentException("Linear: this layer is " + packed.describe()
+                    + " and runs only there, not on " + ops.backend().name());
         }
         if (residual == null) {
             return ops.linear(x, rows, bias, act);

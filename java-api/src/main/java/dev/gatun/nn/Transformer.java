@@ -49,7 +49,7 @@ public final class Transformer {
                 || (positions != null && (positions.rank() != 2 || positions.dim(1) != c))) {
             throw new IllegalArgumentException("Transformer: embeddings, positions [Tmax, C] "
                     + "and generator must share C = " + c + ", got target embedding "
-                    + targetEmbedding.width() + ", generator " + generator.weight().describe()
+                    + targetEmbedding.width() + ", generator " + generator.describe()
                     + (positions == null ? "" : ", positions " + positions.describe()));
         }
         this.sourceEmbedding = sourceEmbedding;

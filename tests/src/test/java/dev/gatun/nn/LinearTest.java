@@ -63,6 +63,41 @@ class LinearTest {
 
     @ParameterizedTest
     @MethodSource("backends")
+    void packedJoinsLayersSideBySide(String backend) {
+        try (Support s = new Support()) {
+            Ops ops = s.ops(backend);
+            Support.Lin a = s.linear(5, 16, true);
+            Support.Lin b = s.linear(7, 16, false);
+            Support.Param x = s.input(2, 3, 16);
+            Linear joined = Linear.packed(ops, a.module(), b.module());
+            assertEquals(16, joined.inFeatures());
+            assertEquals(12, joined.outFeatures());
+
+            // y = [a(x) | b(x)] along the last axis
+            double[] ya = a.apply(x.values());
+            double[] yb = b.apply(x.values());
+            double[] expected = new double[6 * 12];
+            for (int r = 0; r < 6; r++) {
+                System.arraycopy(ya, r * 5, expected, r * 12, 5);
+                System.arraycopy(yb, r * 7, expected, r * 12 + 5, 7);
+            }
+            s.assertClose(expected, joined.forward(ops, x.tensor()), 1e-5, "packed [a | b]");
+
+            // packed into the native backend's own layout, a layer runs there only
+            assertEquals(backend.equals("native"), joined.weight() == null,
+                    "only the native backend has a layout of its own");
+            if (joined.weight() == null) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> joined.forward(s.ops("java"), x.tensor()));
+                assertEquals(true, e.getMessage().contains("runs only there"), e.getMessage());
+                assertThrows(IllegalArgumentException.class,
+                        () -> Linear.packed(ops, joined));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
     void rejectsWrongShapes(String backend) {
         try (Support s = new Support()) {
             Support.Lin lin = s.linear(5, 16, true);
