@@ -98,6 +98,11 @@ class GatunEmbeddingModelTest {
         for (int i = 0; i < 6; i++) {
             texts.add(randomText(150 + i));
         }
+        // each draw cuts inside a word only sometimes: draw more until one does
+        for (int extra = 0; extra < 50
+                && texts.stream().skip(TEXTS.size()).noneMatch(this::cutInsideWord); extra++) {
+            texts.add(randomText(150 + extra % 7));
+        }
         assertTrue(texts.stream().skip(TEXTS.size()).anyMatch(this::cutInsideWord),
                 "no long text exercises a cut inside a word (seed " + seed + ")");
 
