@@ -22,7 +22,8 @@ public interface Backend {
 
     /**
      * Allocates a zero-filled, contiguous tensor on {@link #device()}, owned by {@code scope}.
-     * {@link Ops} allocates every result through this method. The default allocates host
+     * {@link Ops} allocates through this method the results it needs zeroed, and through
+     * {@link #allocateUninitialized} those an op writes in full. The default allocates host
      * memory, which is right for backends whose device is {@link Device#CPU}.
      *
      * @throws IllegalStateException if the scope is closed

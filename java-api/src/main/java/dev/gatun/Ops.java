@@ -25,7 +25,8 @@ import java.util.Arrays;
  *       inputs of one op share one dtype (F32, F16 or BF16), and the result has that dtype.
  *       Additive masks and the gamma/beta of the norms are F32; ids, positions and key
  *       lengths are I32.
- *   <li>Results are new, contiguous tensors; no op writes to its inputs.
+ *   <li>Results are new tensors, contiguous except {@link #attention}'s (a [B, H, Tq, D]
+ *       view of [B, Tq, H, D] memory); no op writes to its inputs.
  *   <li>A result with no elements is returned without calling the backend.
  *   <li>Inputs may be strided views (slices, transposes, broadcasts). Where a backend cannot
  *       read a layout, the op makes a contiguous copy in {@link #scope()} on the backend's
