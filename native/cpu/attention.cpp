@@ -267,9 +267,11 @@ bool no_zero_stride(const int64_t *strides, std::initializer_list<int64_t> dims)
     return true;
 }
 
+// Decoding (Tq up to kRuntimeTkRows) stays on the items, whose matmuls take Tk at run time:
+// the whole-call matmuls fix Tk, and would be compiled anew for every generated token.
 bool use_batched(const Attention &a) {
     const double scores = static_cast<double>(a.b) * a.h * a.tq * a.tk;
-    return a.d > 0 && scores * sizeof(float) <= kBatchedScoreBytes &&
+    return a.d > 0 && a.tq > kRuntimeTkRows && scores * sizeof(float) <= kBatchedScoreBytes &&
            scores * a.d >= kBatchedMinWork &&
            no_zero_stride(a.qs, {a.b, a.h, a.tq, a.d}) &&
            no_zero_stride(a.ks, {a.b, a.hkv, a.tk, a.d}) &&

@@ -10,8 +10,8 @@
 //        oneDNN lacks the dtype (F16 without AVX512-FP16).
 // Fewer than kLoopElements elements (a few tokens: one sentence, one decoding step) skip
 // oneDNN: the norm runs as plain loops on the calling thread, statistics in double. A
-// oneDNN execution costs a few microseconds and wakes the other OpenMP threads (tens of
-// microseconds each under the passive wait policy on a 2-core VM), more than such a norm.
+// oneDNN execution costs a few microseconds and may have to wake the other OpenMP threads
+// (about 70 us each from sleep on the 2-core VM measured), more than such a norm.
 //
 // oneDNN 3.13's layer norm kernel (jit:uni) ignores row strides (it reads and writes rows
 // as if ld = C), hence dense memory only. It takes the mean first and the variance from

@@ -18,6 +18,7 @@
 #include "matmul.hpp"
 
 #include <memory>
+#include <string>
 
 namespace gatun {
 
@@ -375,7 +376,18 @@ gatun_status gatun_packed_weights_size(int32_t dtype, int64_t k, int64_t n, int6
             throw Failure{GATUN_ERR_UNSUPPORTED, "oneDNN has no matmul for this dtype on "
                                                  "this CPU, so no packed layout"};
         }
-        *bytes = static_cast<int64_t>(packed_weights_md(dtype, k, n).get_size());
+        auto md = packed_weights_md(dtype, k, n);
+        // a layout only oneDNN's reference kernel reads (about 100x slower) is worse than
+        // none: then there is no packed layout, and callers keep their row-major weights
+        dnnl::memory::desc one_row({1, 1, k}, to_dnnl(dtype), dnnl::memory::format_tag::abc);
+        dnnl::memory::desc out({1, 1, n}, to_dnnl(dtype), dnnl::memory::format_tag::abc);
+        std::string impl = dnnl::matmul::primitive_desc(cpu_engine(), one_row, md, out)
+                                   .impl_info_str();
+        if (impl.rfind("ref", 0) == 0) {
+            throw Failure{GATUN_ERR_UNSUPPORTED, "oneDNN reads packed weights of this shape "
+                                                 "only with its reference kernel"};
+        }
+        *bytes = static_cast<int64_t>(md.get_size());
     });
 }
 

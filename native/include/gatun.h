@@ -109,7 +109,7 @@ GATUN_API gatun_status gatun_matmul(int32_t dtype, int64_t batch, int64_t m, int
  * valid only for this library on this CPU with the dtype, K and N it was packed for.
  * gatun_packed_weights_size: the bytes of a packed [K, N] weight of dtype, into *bytes;
  *   GATUN_ERR_UNSUPPORTED for a dtype oneDNN does not multiply on this CPU (F16 without
- *   AVX512-FP16).
+ *   AVX512-FP16), or a shape whose packed layout only oneDNN's reference kernel reads.
  * gatun_pack_weights: w [K, N] with strides w_strides[2] (one of them 1) into packed, a
  *   buffer of gatun_packed_weights_size bytes, 64-byte aligned.
  * gatun_matmul_packed: dst = act(a x w + bias) + residual with w packed; a [M, K],

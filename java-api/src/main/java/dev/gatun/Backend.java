@@ -123,7 +123,8 @@ public interface Backend {
      * @param causal     query i sees keys j <= i + Tk - Tq
      * @param mask       F32 additive, broadcast view [B, H, Tq, Tk], or null
      * @param keyLengths I32 [B]: keys at or past keyLengths[b] are masked; or null
-     * @param dst        [B, H, Tq, D]
+     * @param dst        [B, H, Tq, D], any strides with the last one 1 ({@link Ops} passes a
+     *                   view of [B, Tq, H, D] memory)
      * @param weights    F32 contiguous [B, H, Tq, Tk] receiving the probabilities, or null
      */
     void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal, Tensor mask,

@@ -1,8 +1,10 @@
 package dev.gatun;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayDeque;
@@ -28,8 +30,9 @@ import java.util.TreeMap;
  * for a batch-32 MiniLM forward on a 2-core machine that was about a seventh of its time.
  * Repeated calls of the same shapes get the same blocks back instead, untouched.
  *
- * <p>Blocks come from the C library's {@code aligned_alloc} (64-byte aligned) and are
- * returned with {@code free}. A request takes the smallest cached block that holds it unless
+ * <p>Blocks come from the C library's {@code aligned_alloc} ({@code posix_memalign} where it
+ * has none), 64-byte aligned, and are returned with {@code free}; the allocator is looked up
+ * when the first block is needed. A request takes the smallest cached block that holds it unless
  * that block is more than twice its size; otherwise a new block is allocated. A block coming
  * back from a scope is freed at once, instead of cached, when caching it would take the pool
  * past {@code maxCachedBytes}. {@link MemoryStats#pooledHostBytes()} counts what pools hold.
@@ -40,18 +43,6 @@ import java.util.TreeMap;
  */
 public final class MemoryPool implements AutoCloseable {
     private static final long ALIGNMENT = 64;
-    private static final MethodHandle ALIGNED_ALLOC;
-    private static final MethodHandle FREE;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        ALIGNED_ALLOC = linker.downcallHandle(
-                linker.defaultLookup().find("aligned_alloc").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG));
-        FREE = linker.downcallHandle(linker.defaultLookup().find("free").orElseThrow(),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-    }
 
     private final long maxCachedBytes;
     private final TreeMap<Long, ArrayDeque<Long>> free = new TreeMap<>(); // size -> addresses
@@ -75,6 +66,19 @@ public final class MemoryPool implements AutoCloseable {
                     + maxCachedBytes);
         }
         return new MemoryPool(maxCachedBytes);
+    }
+
+    /**
+     * Whether this platform's C library has what pools allocate with ({@code aligned_alloc}
+     * or {@code posix_memalign}, and {@code free}): Linux and macOS do. Where it is false,
+     * the first block a pooled scope asks for throws {@link UnsupportedOperationException}.
+     */
+    public static boolean supported() {
+        try {
+            return Native.FREE != null;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            return false; // Native's lookup failed (the first time, then the class is unusable)
+        }
     }
 
     /** Bytes of idle blocks held now. */
@@ -133,55 +137,106 @@ public final class MemoryPool implements AutoCloseable {
      * @throws IllegalStateException if the pool is closed
      * @throws OutOfMemoryError if the C allocator has no memory
      */
-    synchronized Block take(long bytes) {
+    Block take(long bytes) {
         long size = blockSize(bytes);
-        if (closed) {
-            throw new IllegalStateException("MemoryPool: the pool is closed");
-        }
-        Map.Entry<Long, ArrayDeque<Long>> fit = free.ceilingEntry(size);
-        if (fit != null && fit.getKey() / 2 <= size) {
-            long address = fit.getValue().pop();
-            if (fit.getValue().isEmpty()) {
-                free.remove(fit.getKey());
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("MemoryPool: the pool is closed");
             }
-            cachedBytes -= fit.getKey();
-            MemoryStats.hostPoolDelta(-fit.getKey());
-            hits++;
-            return new Block(address, fit.getKey());
+            Map.Entry<Long, ArrayDeque<Long>> fit = free.ceilingEntry(size);
+            if (fit != null && fit.getKey() / 2 <= size) {
+                long address = fit.getValue().pop();
+                if (fit.getValue().isEmpty()) {
+                    free.remove(fit.getKey());
+                }
+                cachedBytes -= fit.getKey();
+                MemoryStats.hostPoolDelta(-fit.getKey());
+                hits++;
+                return new Block(address, fit.getKey());
+            }
+            misses++;
         }
-        misses++;
-        MemorySegment block;
-        try {
-            block = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);
-        } catch (Throwable t) {
-            throw new AssertionError("aligned_alloc cannot throw", t);
-        }
-        if (block.address() == 0) {
-            throw new OutOfMemoryError("MemoryPool: aligned_alloc could not allocate " + size
-                    + " bytes");
-        }
-        return new Block(block.address(), size);
+        // outside the lock: other threads' scopes need not wait for the C allocator
+        return new Block(Native.allocate(size), size);
     }
 
     /**
      * Takes back a block from {@link #take}: cached, or freed when the pool is closed or
      * caching it would take the pool past its limit.
      */
-    synchronized void give(Block block) {
-        if (closed || cachedBytes + block.size() > maxCachedBytes) {
-            release(block.address());
-            return;
+    void give(Block block) {
+        synchronized (this) {
+            if (!closed && cachedBytes + block.size() <= maxCachedBytes) {
+                free.computeIfAbsent(block.size(), s -> new ArrayDeque<>()).push(
+                        block.address());
+                cachedBytes += block.size();
+                MemoryStats.hostPoolDelta(block.size());
+                return;
+            }
         }
-        free.computeIfAbsent(block.size(), s -> new ArrayDeque<>()).push(block.address());
-        cachedBytes += block.size();
-        MemoryStats.hostPoolDelta(block.size());
+        release(block.address());
     }
 
     private static void release(long address) {
-        try {
-            FREE.invokeExact(MemorySegment.ofAddress(address));
-        } catch (Throwable t) {
-            throw new AssertionError("free cannot throw", t);
+        Native.free(address);
+    }
+
+    /**
+     * The C library's {@code aligned_alloc} and {@code free}, looked up on first use; where
+     * the C library has no {@code aligned_alloc}, {@code posix_memalign}.
+     */
+    private static final class Native {
+        private static final MethodHandle ALIGNED_ALLOC;
+        private static final MethodHandle POSIX_MEMALIGN;
+        private static final MethodHandle FREE;
+
+        static {
+            Linker linker = Linker.nativeLinker();
+            SymbolLookup libc = linker.defaultLookup();
+            ALIGNED_ALLOC = libc.find("aligned_alloc").map(a -> linker.downcallHandle(a,
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG))).orElse(null);
+            POSIX_MEMALIGN = ALIGNED_ALLOC != null ? null : libc.find("posix_memalign")
+                    .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)))
+                    .orElse(null);
+            FREE = libc.find("free").map(a -> linker.downcallHandle(a,
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS))).orElse(null);
+            if ((ALIGNED_ALLOC == null && POSIX_MEMALIGN == null) || FREE == null) {
+                throw new UnsupportedOperationException("MemoryPool: the C library has neither"
+                        + " aligned_alloc nor posix_memalign, or no free");
+            }
+        }
+
+        static long allocate(long size) {
+            long address;
+            try {
+                if (ALIGNED_ALLOC != null) {
+                    address = ((MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size))
+                            .address();
+                } else {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+                        int rc = (int) POSIX_MEMALIGN.invokeExact(out, ALIGNMENT, size);
+                        address = rc == 0 ? out.get(ValueLayout.ADDRESS, 0).address() : 0;
+                    }
+                }
+            } catch (Throwable t) {
+                throw new AssertionError("the C allocator cannot throw", t);
+            }
+            if (address == 0) {
+                throw new OutOfMemoryError("MemoryPool: the C allocator could not allocate "
+                        + size + " bytes");
+            }
+            return address;
+        }
+
+        static void free(long address) {
+            try {
+                FREE.invokeExact(MemorySegment.ofAddress(address));
+            } catch (Throwable t) {
+                throw new AssertionError("free cannot throw", t);
+            }
         }
     }
 }

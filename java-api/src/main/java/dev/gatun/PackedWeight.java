@@ -9,6 +9,10 @@ import java.util.Objects;
  * only through {@link Ops#linear(Tensor, PackedWeight, Tensor, Activation, Tensor)} on that
  * backend, and only while the scope it was packed into is open.
  *
+ * <p>Backends create these in {@link Backend#packWeight}; a backend receiving one in
+ * {@link Backend#matmulPacked} checks that it is its own and that its memory holds a packed
+ * weight of that size, so a record built by hand fails with an exception, not a crash.
+ *
  * <p>Why: oneDNN's CPU matmul reads a weight in its blocked layout about a third faster than
  * a row-major one when x has few rows (one sentence, one decoding step), where the time goes
  * into streaming the weight from memory.

@@ -72,8 +72,10 @@ public final class Scope implements AutoCloseable {
     /**
      * Allocates zeroed host memory owned by this scope.
      *
-     * @throws IllegalStateException if the scope is closed
-     * @throws IllegalArgumentException if {@code bytes} is negative
+     * @throws IllegalStateException if the scope is closed, or it is pooled and its pool is
+     *     closed
+     * @throws IllegalArgumentException if {@code bytes} is negative, or {@code alignment} is
+     *     not a power of two or exceeds 64 for a pooled scope
      */
     public MemorySegment allocate(long bytes, long alignment) {
         return allocate("allocate", bytes, alignment, true);
@@ -84,7 +86,8 @@ public final class Scope implements AutoCloseable {
      * that are written in full before anything reads them. From a pool this skips the fill;
      * otherwise it is the same as {@link #allocate}.
      *
-     * @throws IllegalStateException if the scope is closed
+     * @throws IllegalStateException if the scope is closed, or it is pooled and its pool is
+     *     closed
      * @throws IllegalArgumentException if {@code bytes} is negative, or {@code alignment} is
      *     not a power of two or exceeds 64 for a pooled scope
      */

@@ -14,6 +14,9 @@ import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
 /**
@@ -59,6 +62,8 @@ public final class NativeBackend implements Backend {
 
     /** Off-heap stride arrays, one set per thread, reused by every call on that thread. */
     private static final ThreadLocal<Strides> STRIDES = ThreadLocal.withInitial(Strides::new);
+    /** (dtype code, K, N) -> bytes of the packed layout, -1 for none; see packedBytes. */
+    private static final Map<List<Long>, Long> PACKED_BYTES = new ConcurrentHashMap<>();
 
     /**
      * Creates the backend, loading the native library if it is not loaded yet.
@@ -170,15 +175,9 @@ public final class NativeBackend implements Backend {
                 w.rank() == 2 ? w.dim(1) : -1);
         long k = w.dim(0);
         long n = w.dim(1);
-        long bytes;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment size = arena.allocate(LONG);
-            int status = gatun_h.gatun_packed_weights_size(code(w), k, n, size);
-            if (status == gatun_h.GATUN_ERR_UNSUPPORTED) {
-                return null;
-            }
-            check(op, status);
-            bytes = size.get(LONG, 0);
+        long bytes = packedBytes(w.dtype(), k, n);
+        if (bytes < 0) {
+            return null;
         }
         MemorySegment packed = scope.allocateUninitialized(bytes, 64);
         Strides s = STRIDES.get();
@@ -212,10 +211,36 @@ public final class NativeBackend implements Backend {
         for (Tensor t : new Tensor[] {a, bias, residual, dst}) {
             NativeChecks.dtype(op, "every operand", t, w.dtype());
         }
+        // the native side trusts the packed bytes: a PackedWeight built by hand must not
+        // let it read past its memory
+        long bytes = packedBytes(w.dtype(), w.k(), w.n());
+        if (bytes < 0 || w.memory().byteSize() < bytes || w.memory().address() % 64 != 0) {
+            throw new IllegalArgumentException("native matmulPacked: " + w.describe()
+                    + " does not hold a packed weight of this backend (" + bytes + " bytes, "
+                    + "64-byte aligned), got " + w.memory());
+        }
         Strides s = STRIDES.get();
-        call("matmul", () -> gatun_h.gatun_matmul_packed(w.dtype().code(), m, w.n(), w.k(),
+        call(op, () -> gatun_h.gatun_matmul_packed(w.dtype().code(), m, w.n(), w.k(),
                 segment(a), s.of2(0, a), w.memory(), segment(bias), act.code(),
                 segment(residual), s.of2(1, residual), segment(dst), s.of2(2, dst)));
+    }
+
+    /**
+     * The bytes of a packed [K, N] weight of dtype, or -1 where this CPU has no packed layout
+     * for it; asked of the library once per (dtype, K, N).
+     */
+    private static long packedBytes(DType dtype, long k, long n) {
+        return PACKED_BYTES.computeIfAbsent(List.of((long) dtype.code(), k, n), key -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment size = arena.allocate(LONG);
+                int status = gatun_h.gatun_packed_weights_size(dtype.code(), k, n, size);
+                if (status == gatun_h.GATUN_ERR_UNSUPPORTED) {
+                    return -1L;
+                }
+                check("packWeight", status);
+                return size.get(LONG, 0);
+            }
+        });
     }
 
     @Override

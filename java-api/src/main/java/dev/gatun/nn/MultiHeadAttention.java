@@ -19,8 +19,9 @@ import dev.gatun.Tensor;
  *
  * <p>The projections are {@link Linear} layers: q [H·D, C], k and v [Hkv·D, Cm], o
  * [Cout, H·D] (Cm is C for self-attention). Their outputs [B, T, H·D] are viewed as
- * [B, H, T, D] by permuting strides; the only copy is the merge of the heads before the
- * output projection. Scores are scaled by 1 / sqrt(D).
+ * [B, H, T, D] by permuting strides, and the attention's output comes back laid out as
+ * [B, T, H, D], so merging the heads before the output projection copies nothing. Scores
+ * are scaled by 1 / sqrt(D). {@link #packed} joins q, k and v into one product.
  *
  * <p>Rotary embedding, when configured, rotates q and k of self-attention at their absolute
  * positions: 0..T-1 without a cache, the cache's length onwards with one. Cross-attention
@@ -130,11 +131,14 @@ public final class MultiHeadAttention {
      * output is split into heads as views) and its output projection packed, the weights
      * copied into {@code ops.scope()}, which must live as long as the returned layer. The
      * result computes the same function; cross-attention ({@link #keyValues}) still uses the
-     * separate key and value projections.
+     * separate key and value projections. A layer whose key and value read another width
+     * than its query (cross-attention, Cm != C) packs only its output projection.
      */
     public MultiHeadAttention packed(Ops ops) {
+        Linear joined = key.inFeatures() == query.inFeatures()
+                ? Linear.packed(ops, query, key, value) : null;
         return new MultiHeadAttention(query, key, value, Linear.packed(ops, output), heads,
-                kvHeads, rope, Linear.packed(ops, query, key, value));
+                kvHeads, rope, joined);
     }
 
     /** H. */

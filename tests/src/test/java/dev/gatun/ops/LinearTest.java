@@ -112,6 +112,11 @@ class LinearTest {
                 Tensor narrow = Data.random(scope, rng, dtype, 5, 32);
                 assertThrows(IllegalArgumentException.class, () -> ops.linear(narrow, packed,
                         null, Activation.NONE, null), "K differs");
+                // a record built by hand over too little memory is refused, not read past
+                PackedWeight forged = new PackedWeight(packed.backend(), packed.dtype(),
+                        packed.k(), packed.n(), packed.memory().asSlice(0, 64));
+                assertThrows(IllegalArgumentException.class, () -> ops.linear(x, forged, null,
+                        Activation.NONE, null), "a short packed weight");
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.gatun.Activation;
 import dev.gatun.DType;
 import dev.gatun.MemoryPool;
 import dev.gatun.Ops;
+import dev.gatun.PackedWeight;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -19,8 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Ops allocate their results uninitialised, so each op must write every element. Each op
- * here runs in a pooled scope whose only cached block, of exactly the result's size, is
+ * Ops allocate their results uninitialised, so each op must write every element (fully
+ * masked attention rows included). Each op here runs in a pooled scope whose only cached block, of exactly the result's size, is
  * filled with NaN first: the result must equal, bit for bit, the same op's result in
  * freshly zeroed memory.
  */
@@ -45,7 +46,11 @@ class PooledResultsTest {
             Tensor ids = Tensor.fromInts(inputs, new int[] {3, 0, 6, 6, 1}, 5);
             Tensor table = Data.random(inputs, rng, DType.F32, 7, 24);
             Tensor positions = Tensor.fromInts(inputs, new int[] {0, 1, 2, 3, 4}, 5);
-            Tensor lengths = Tensor.fromInts(inputs, new int[] {9, 4}, 2);
+            Tensor lengths = Tensor.fromInts(inputs, new int[] {9, 0}, 2); // batch 1: no key
+            Tensor qBig = Data.random(inputs, rng, DType.F32, 2, 4, 64, 32);
+            Tensor kBig = Data.random(inputs, rng, DType.F32, 2, 2, 128, 32);
+            Tensor bigLengths = Tensor.fromInts(inputs, new int[] {128, 50}, 2);
+            PackedWeight packed = new Ops(c.require(), inputs).packWeight(w);
             String what = c + " seed=" + seed;
 
             check(c, what + " linear", ops -> ops.linear(a, w, bias, Activation.GELU_ERF));
@@ -55,9 +60,19 @@ class PooledResultsTest {
             check(c, what + " rmsNorm", ops -> ops.rmsNorm(a, gamma, 1e-5f));
             check(c, what + " softmax", ops -> ops.softmax(a));
             check(c, what + " add", ops -> ops.add(a, gamma));
+            check(c, what + " mul", ops -> ops.mul(a, gamma));
             check(c, what + " gelu", ops -> ops.gelu(a));
-            check(c, what + " attention", ops -> ops.attention(q, k, k, 0.3f, true, null,
-                    lengths));
+            check(c, what + " silu", ops -> ops.silu(a));
+            check(c, what + " attention, a fully masked sequence", ops -> ops.attention(q, k,
+                    k, 0.3f, true, null, lengths));
+            check(c, what + " attentionWithWeights", ops -> ops.attentionWithWeights(q, k, k,
+                    0.3f, false, null, lengths).output());
+            check(c, what + " attention, whole call, GQA", ops -> ops.attention(qBig, kBig,
+                    kBig, 0.2f, true, null, bigLengths));
+            if (packed != null) {
+                check(c, what + " linear, packed weight", ops -> ops.linear(a, packed, bias,
+                        Activation.GELU_ERF, null));
+            }
             check(c, what + " rope", ops -> ops.rope(q, positions, 10000f,
                     RopeStyle.HALF_SPLIT));
             check(c, what + " embedding", ops -> ops.embedding(table, ids));

@@ -159,9 +159,9 @@ public final class BertModel {
 
     /**
      * This model with the encoder's projections packed ({@link Encoder#packed}: query, key
-     * and value joined into one product, every weight in the row-major layout the CPU
-     * matmul prefers), copied into {@code ops.scope()}, which must live as long as the
-     * returned model. It computes the same function.
+     * and value joined into one product, every weight in the backend's own layout where it
+     * has one, else row-major), copied into {@code ops.scope()}, which must live as long as
+     * the returned model. It computes the same function.
      */
     public BertModel packed(Ops ops) {
         return new BertModel(config, words, positionTable, tokenType0, embeddingNorm,

@@ -78,7 +78,9 @@ public final class SentenceEmbedder implements AutoCloseable {
     private final Backend backend;
     private final String name;
     private final AutoCloseable weights;
-    private final MemoryPool pool = MemoryPool.create(POOL_BYTES);
+    // null where the C library cannot back a pool (then each batch allocates afresh)
+    private final MemoryPool pool = MemoryPool.supported() ? MemoryPool.create(POOL_BYTES)
+            : null;
 
     /**
      * The embeddings of a list of texts, in input order.
@@ -285,8 +287,7 @@ public final class SentenceEmbedder implements AutoCloseable {
      * How {@link #embed} groups sequences of these token counts into forward passes: the
      * indices of each batch, longest sequence first, batches in order of decreasing length.
      *
-     * <p>Sequences are sorted by length (longest first, so the first batch shows the peak
-     * memory) and cut into consecutive batches of at most {@value #MAX_BATCH} sequences and
+     * <p>Sequences are sorted by length (longest first) and cut into consecutive batches of at most {@value #MAX_BATCH} sequences and
      * {@value #MAX_BATCH_TOKENS} padded tokens that minimise the padded tokens computed plus
      * {@value #BATCH_COST_TOKENS} per batch, the fixed cost of one forward pass counted in
      * tokens: 32 texts of 9 to 50 tokens then run as a few batches of similar lengths
@@ -351,7 +352,7 @@ public final class SentenceEmbedder implements AutoCloseable {
             lengths[i] = s.length;
         }
         float[] hidden;
-        try (Scope scope = Scope.open(pool)) {
+        try (Scope scope = pool != null ? Scope.open(pool) : Scope.open()) {
             Ops ops = new Ops(backend, scope);
             Tensor ids = Tensor.fromInts(scope, flat, b, t);
             Tensor len = Tensor.fromInts(scope, lengths, b);
@@ -386,7 +387,9 @@ public final class SentenceEmbedder implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-        pool.close();
+        if (pool != null) {
+            pool.close();
+        }
         if (weights != null) {
             try {
                 weights.close();
