@@ -1,14 +1,15 @@
 // gatun_attention: dst = softmax(scale q k^T + mask) v per batch and query head, with
 // grouped-query attention (query head h reads key/value head h / G, G = H / Hkv).
 //
-// When the scores of the whole call fit kBatchedScoreBytes and the call is big enough
-// (kBatchedMinWork), steps 1 to 5 below run once for the whole call instead
+// When the scores of the whole call fit kBatchedScoreBytes, the call is big enough
+// (kBatchedMinWork) and is not decoding (Tq > kRuntimeTkRows), steps 1 to 5 below run once
+// for the whole call instead
 // (attention_batched): oneDNN matmuls over [B, Hkv, G] as batch dimensions and one softmax
 // over all rows, three executions in all, each spread over every thread. For MiniLM at
 // batch 32 (B·H = 384 heads of 39 tokens) that took 1.1 ms where the items took 3.6 ms.
 //
-// Otherwise the work is split into items (b, key/value head g, block of query rows); each item takes
-// the G query heads that share head g together:
+// Otherwise the work is split into items (b, key/value head g, block of query rows); each
+// item takes the G query heads that share head g together:
 //   1. S = q k^T       one oneDNN matmul: q [G, rows, D] x k^T [1, D, Tk] -> f32 [G, rows, Tk]
 //   2. mask            S = scale S + mask; keys at or past key_lengths[b], and with causal
 //                      the keys past i + Tk - Tq, become -inf
@@ -151,6 +152,27 @@ MatmulSpec runtime_tk(MatmulSpec spec, Product product, int64_t rows) {
     return spec;
 }
 
+// Step 2 for one row of scores, query i of head `head` in batch bi: row = scale row + mask,
+// with -inf at keys past key_lengths[bi] and, when causal, past i + Tk - Tq. Returns whether
+// every key of the row is masked.
+bool mask_row(const Attention &a, int64_t bi, int64_t head, int64_t i, float *row) {
+    const int64_t length = a.key_lengths ? a.key_lengths[bi] : a.tk;
+    int64_t visible = std::min(a.tk, length);
+    if (a.causal) {
+        visible = std::min(visible, i + a.tk - a.tq + 1);
+    }
+    visible = std::max<int64_t>(visible, 0);
+    const float *m = a.mask ? a.mask + bi * a.ms[0] + head * a.ms[1] + i * a.ms[2] : nullptr;
+    int64_t neg_inf = 0;
+    for (int64_t j = 0; j < visible; j++) {
+        float x = a.scale * row[j] + (m ? m[j * a.ms[3]] : 0.f);
+        row[j] = x;
+        neg_inf += x == kNegInf;
+    }
+    std::fill(row + visible, row + a.tk, kNegInf);
+    return neg_inf == visible;
+}
+
 void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
     const int32_t dt = a.dtype;
     const int64_t G = bl.group;
@@ -186,26 +208,8 @@ void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
     }
 
     // 2. mask
-    const int64_t length = a.key_lengths ? a.key_lengths[bi] : a.tk;
     parallel_for(n_rows, static_cast<int64_t>(n_scores) >= kParallelThreshold, [&](int64_t r) {
-        const int64_t head = h0 + r / rows;
-        const int64_t i = i0 + r % rows;
-        int64_t visible = std::min(a.tk, length);
-        if (a.causal) {
-            visible = std::min(visible, i + a.tk - a.tq + 1);
-        }
-        visible = std::max<int64_t>(visible, 0);
-        const float *m = a.mask ? a.mask + bi * a.ms[0] + head * a.ms[1] + i * a.ms[2]
-                                : nullptr;
-        float *row = s + r * a.tk;
-        int64_t neg_inf = 0;
-        for (int64_t j = 0; j < visible; j++) {
-            float x = a.scale * row[j] + (m ? m[j * a.ms[3]] : 0.f);
-            row[j] = x;
-            neg_inf += x == kNegInf;
-        }
-        std::fill(row + visible, row + a.tk, kNegInf);
-        masked[r] = neg_inf == visible;
+        masked[r] = mask_row(a, bi, h0 + r / rows, i0 + r % rows, s + r * a.tk);
     });
 
     // 3. P = softmax(S), in place in f32 when f32 is what steps 4 and 5 need
@@ -334,26 +338,7 @@ void attention_batched(const Attention &a) {
     // 2. mask, row r = ((b · H) + head) · Tq + i
     parallel_for(n_rows, static_cast<int64_t>(n_scores) >= kParallelThreshold,
                  [&](int64_t r) {
-        const int64_t i = r % a.tq;
-        const int64_t head = r / a.tq % a.h;
-        const int64_t bi = r / (a.tq * a.h);
-        const int64_t length = a.key_lengths ? a.key_lengths[bi] : a.tk;
-        int64_t visible = std::min(a.tk, length);
-        if (a.causal) {
-            visible = std::min(visible, i + a.tk - a.tq + 1);
-        }
-        visible = std::max<int64_t>(visible, 0);
-        const float *m = a.mask ? a.mask + bi * a.ms[0] + head * a.ms[1] + i * a.ms[2]
-                                : nullptr;
-        float *row = s + r * a.tk;
-        int64_t neg_inf = 0;
-        for (int64_t j = 0; j < visible; j++) {
-            float x = a.scale * row[j] + (m ? m[j * a.ms[3]] : 0.f);
-            row[j] = x;
-            neg_inf += x == kNegInf;
-        }
-        std::fill(row + visible, row + a.tk, kNegInf);
-        masked[r] = neg_inf == visible;
+        masked[r] = mask_row(a, r / (a.tq * a.h), r / a.tq % a.h, r % a.tq, s + r * a.tk);
     });
 
     // 3. P = softmax(S), in f32 in place (then rounded to dtype for step 5 when the

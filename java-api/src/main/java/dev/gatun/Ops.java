@@ -177,6 +177,25 @@ public final class Ops {
         }
         long[] outShape = x.shape();
         outShape[outShape.length - 1] = n;
+        checkBiasAndResidual(op, x, bias, residual, outShape);
+        Checks.scopeOpen(op, scope);
+
+        if (k == 0) {
+            return emptyProduct(outShape, x.dtype(), bias, act, residual);
+        }
+        Tensor a3 = fold(op, "x", x.rank() == 1 ? x.unsqueeze(0) : x, false);
+        Tensor r3 = null;
+        if (residual != null) {
+            r3 = fold(op, "residual", residual.rank() == 1 ? residual.unsqueeze(0) : residual,
+                    false);
+        }
+        return product(op, a3, shared(op, "w", w), bias, act, r3, outShape);
+    }
+
+    /** bias [N] and residual [..., N] (outShape), each optional, against x's dtype and device. */
+    private void checkBiasAndResidual(String op, Tensor x, Tensor bias, Tensor residual,
+                                      long[] outShape) {
+        long n = outShape[outShape.length - 1];
         if (bias != null) {
             Checks.sameDType(op, "x", x, "bias", bias);
             Checks.device(op, "bias", bias, backend);
@@ -191,18 +210,6 @@ public final class Ops {
                         + Checks.shape(residual));
             }
         }
-        Checks.scopeOpen(op, scope);
-
-        if (k == 0) {
-            return emptyProduct(outShape, x.dtype(), bias, act, residual);
-        }
-        Tensor a3 = fold(op, "x", x.rank() == 1 ? x.unsqueeze(0) : x, false);
-        Tensor r3 = null;
-        if (residual != null) {
-            r3 = fold(op, "residual", residual.rank() == 1 ? residual.unsqueeze(0) : residual,
-                    false);
-        }
-        return product(op, a3, shared(op, "w", w), bias, act, r3, outShape);
     }
 
     /**
@@ -265,20 +272,7 @@ public final class Ops {
         long n = w.n();
         long[] outShape = x.shape();
         outShape[outShape.length - 1] = n;
-        if (bias != null) {
-            Checks.sameDType(op, "x", x, "bias", bias);
-            Checks.device(op, "bias", bias, backend);
-            Checks.vector(op, "bias", bias, n, "[N] with N=" + n);
-        }
-        if (residual != null) {
-            Checks.sameDType(op, "x", x, "residual", residual);
-            Checks.device(op, "residual", residual, backend);
-            if (!Arrays.equals(residual.shape(), outShape)) {
-                throw new IllegalArgumentException(op + ": residual must have the result's "
-                        + "shape [..., N] = " + Arrays.toString(outShape) + ", got "
-                        + Checks.shape(residual));
-            }
-        }
+        checkBiasAndResidual(op, x, bias, residual, outShape);
         Checks.scopeOpen(op, scope);
 
         Tensor out = backend.allocateUninitialized(scope, x.dtype(), outShape);
