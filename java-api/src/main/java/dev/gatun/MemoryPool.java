@@ -32,8 +32,8 @@ import java.util.TreeMap;
  *
  * <p>Blocks come from the C library's {@code aligned_alloc} ({@code posix_memalign} where it
  * has none), 64-byte aligned, and are returned with {@code free}; the allocator is looked up
- * when the first block is needed. A request takes the smallest cached block that holds it unless
- * that block is more than twice its size; otherwise a new block is allocated. A block coming
+ * when the first block is needed. A request takes the smallest cached block that holds it
+ * unless that block is more than twice its size; otherwise a new block is allocated. A block coming
  * back from a scope is freed at once, instead of cached, when caching it would take the pool
  * past {@code maxCachedBytes}. {@link MemoryStats#pooledHostBytes()} counts what pools hold.
  *

@@ -33,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #latency}: one sentence per call (batch 1), cycling through the 32; ms per
  *       sentence;
  *   <li>{@link #forward}: {@code BertModel.forward} alone on the 32 tokenized sentences,
- *       results in a scope opened and closed per call on one {@link MemoryPool}; with {@code -prof gc} its B/op is
- *       what the encoder allocates on the Java heap per batch.
+ *       results in a scope opened and closed per call on one {@link MemoryPool}; with
+ *       {@code -prof gc} its B/op is what the encoder allocates on the Java heap per batch.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)

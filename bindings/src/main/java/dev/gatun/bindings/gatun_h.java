@@ -257,7 +257,8 @@ public final class gatun_h {
     }
 
     private static final class gatun_packed_weights_size {
-        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_POINTER);
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
+                C_LONG, C_POINTER);
         static final MemorySegment ADDR = GatunLibrary.find("gatun_packed_weights_size");
         static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
     }
@@ -291,8 +292,8 @@ public final class gatun_h {
     }
 
     private static final class gatun_pack_weights {
-        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_POINTER, C_POINTER,
-                C_POINTER);
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
+                C_LONG, C_POINTER, C_POINTER, C_POINTER);
         static final MemorySegment ADDR = GatunLibrary.find("gatun_pack_weights");
         static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
     }
@@ -327,9 +328,9 @@ public final class gatun_h {
     }
 
     private static final class gatun_matmul_packed {
-        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_LONG, C_POINTER,
-                C_POINTER, C_POINTER, C_POINTER, C_INT, C_POINTER, C_POINTER, C_POINTER,
-                C_POINTER);
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
+                C_LONG, C_LONG, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT, C_POINTER,
+                C_POINTER, C_POINTER, C_POINTER);
         static final MemorySegment ADDR = GatunLibrary.find("gatun_matmul_packed");
         static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
     }
@@ -359,8 +360,8 @@ public final class gatun_h {
             MemorySegment bias, int activation, MemorySegment residual,
             MemorySegment r_strides, MemorySegment dst, MemorySegment d_strides) {
         try {
-            return (int) gatun_matmul_packed.HANDLE.invokeExact(dtype, m, n, k, a, a_strides, packed,
-                    bias, activation, residual, r_strides, dst, d_strides);
+            return (int) gatun_matmul_packed.HANDLE.invokeExact(dtype, m, n, k, a, a_strides,
+                    packed, bias, activation, residual, r_strides, dst, d_strides);
         } catch (Error | RuntimeException ex$) {
             throw ex$;
         } catch (Throwable ex$) {

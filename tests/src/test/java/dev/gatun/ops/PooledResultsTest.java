@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Ops allocate their results uninitialised, so each op must write every element (fully
- * masked attention rows included). Each op here runs in a pooled scope whose only cached block, of exactly the result's size, is
- * filled with NaN first: the result must equal, bit for bit, the same op's result in
- * freshly zeroed memory.
+ * masked attention rows included). Each op here runs in a pooled scope whose only cached
+ * block, of exactly the result's size, is filled with NaN first: the result must equal, bit
+ * for bit, the same op's result in freshly zeroed memory.
  */
 class PooledResultsTest {
 

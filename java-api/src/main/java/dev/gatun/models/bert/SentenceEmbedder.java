@@ -287,11 +287,12 @@ public final class SentenceEmbedder implements AutoCloseable {
      * How {@link #embed} groups sequences of these token counts into forward passes: the
      * indices of each batch, longest sequence first, batches in order of decreasing length.
      *
-     * <p>Sequences are sorted by length (longest first) and cut into consecutive batches of at most {@value #MAX_BATCH} sequences and
-     * {@value #MAX_BATCH_TOKENS} padded tokens that minimise the padded tokens computed plus
-     * {@value #BATCH_COST_TOKENS} per batch, the fixed cost of one forward pass counted in
-     * tokens: 32 texts of 9 to 50 tokens then run as a few batches of similar lengths
-     * instead of one padded to 50.
+     * <p>Sequences are sorted by length (longest first) and cut into consecutive batches of
+     * at most {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens
+     * that minimise the padded tokens computed plus {@value #BATCH_COST_TOKENS} per batch,
+     * the fixed cost of one forward pass counted in tokens: 32 texts of 9 to 39 tokens then
+     * run as 4 batches of similar lengths (523 padded tokens) instead of one padded to 39
+     * (1248).
      *
      * @throws IllegalArgumentException if a length is below 1
      */
