@@ -47,11 +47,15 @@ public interface Backend {
      * {@code dst = act(a x w + bias) + residual} with a weight from this backend's
      * {@link #packWeight}: a [M, K] with a row stride and inner stride 1, residual and dst
      * [M, N] likewise, bias [N] contiguous or null, all of w's dtype. Backends whose
-     * {@link #packWeight} returns null never receive this call; the default throws.
+     * {@link #packWeight} returns null receive this call only with a record they did not
+     * issue; the default refuses it.
+     *
+     * @throws IllegalArgumentException if this backend did not pack w
      */
     default void matmulPacked(Tensor a, PackedWeight w, Tensor bias, Activation act,
                               Tensor residual, Tensor dst) {
-        throw new UnsupportedOperationException(name() + " packs no weights");
+        throw new IllegalArgumentException(name() + " packs no weights, so it did not pack "
+                + (w == null ? "null" : w.describe()));
     }
 
     /**

@@ -10,8 +10,9 @@ import java.util.Objects;
  * backend, and only while the scope it was packed into is open.
  *
  * <p>Backends create these in {@link Backend#packWeight}; a backend receiving one in
- * {@link Backend#matmulPacked} checks that it is its own and that its memory holds a packed
- * weight of that size, so a record built by hand fails with an exception, not a crash.
+ * {@link Backend#matmulPacked} checks that it issued it (the native backend: these very
+ * components), so a record built by hand fails with an exception, not a crash or a wrong
+ * result.
  *
  * <p>Why: oneDNN's CPU matmul reads a weight in its blocked layout about a third faster than
  * a row-major one when x has few rows (one sentence, one decoding step), where the time goes
@@ -25,11 +26,18 @@ import java.util.Objects;
  */
 public record PackedWeight(Backend backend, DType dtype, long k, long n, MemorySegment memory) {
 
-    /** @throws NullPointerException if an argument is null */
+    /**
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if k or n is below 1
+     */
     public PackedWeight {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(memory, "memory");
+        if (k < 1 || n < 1) {
+            throw new IllegalArgumentException("PackedWeight: K and N must be >= 1, got [" + k
+                    + ", " + n + "]");
+        }
     }
 
     /** A short description for messages: {@code packed F32 [K, N] for native}. */

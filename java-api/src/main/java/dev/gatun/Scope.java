@@ -111,7 +111,13 @@ public final class Scope implements AutoCloseable {
             if (pool == null || bytes == 0) {
                 segment = arena.allocate(bytes, alignment);
             } else {
-                MemoryPool.Block block = pool.take(bytes);
+                MemoryPool.Block block;
+                try {
+                    block = pool.take(bytes);
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException(op + ": the memory pool of this scope is "
+                            + "closed", e);
+                }
                 blocks.add(block);
                 segment = MemorySegment.ofAddress(block.address()).reinterpret(bytes, arena,
                         null);

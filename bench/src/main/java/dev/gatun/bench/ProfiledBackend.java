@@ -8,6 +8,8 @@ import dev.gatun.PackedWeight;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -20,6 +22,7 @@ import java.util.TreeMap;
  */
 final class ProfiledBackend implements Backend {
     private final Backend delegate;
+    private final List<PackedWeight> issued = new ArrayList<>(); // the delegate's records
     private final Map<String, long[]> totals = new TreeMap<>(); // op -> {calls, nanos}
 
     ProfiledBackend(Backend delegate) {
@@ -73,7 +76,11 @@ final class ProfiledBackend implements Backend {
         long start = System.nanoTime();
         PackedWeight p = delegate.packWeight(scope, w);
         count("packWeight", start);
-        return p == null ? null : new PackedWeight(this, p.dtype(), p.k(), p.n(), p.memory());
+        if (p == null) {
+            return null;
+        }
+        issued.add(p); // the delegate knows its weights by these records: keep them alive
+        return new PackedWeight(this, p.dtype(), p.k(), p.n(), p.memory());
     }
 
     @Override

@@ -14,8 +14,10 @@ import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
@@ -62,6 +64,12 @@ public final class NativeBackend implements Backend {
 
     /** Off-heap stride arrays, one set per thread, reused by every call on that thread. */
     private static final ThreadLocal<Strides> STRIDES = ThreadLocal.withInitial(Strides::new);
+    /**
+     * The packed weights this class issued, by value (a wrapper's relabelled copy of one is
+     * found too); weak, so that a dropped model's entries go with it.
+     */
+    private static final Map<PackedWeight, Boolean> ISSUED =
+            Collections.synchronizedMap(new WeakHashMap<>());
     /** (dtype code, K, N) -> bytes of the packed layout, -1 for none; see packedBytes. */
     private static final Map<List<Long>, Long> PACKED_BYTES = new ConcurrentHashMap<>();
 
@@ -183,7 +191,9 @@ public final class NativeBackend implements Backend {
         Strides s = STRIDES.get();
         call(op, () -> gatun_h.gatun_pack_weights(code(w), k, n, segment(w), s.of2(0, w),
                 packed));
-        return new PackedWeight(this, w.dtype(), k, n, packed);
+        PackedWeight result = new PackedWeight(this, w.dtype(), k, n, packed);
+        ISSUED.put(result, Boolean.TRUE);
+        return result;
     }
 
     @Override
@@ -211,13 +221,13 @@ public final class NativeBackend implements Backend {
         for (Tensor t : new Tensor[] {a, bias, residual, dst}) {
             NativeChecks.dtype(op, "every operand", t, w.dtype());
         }
-        // the native side trusts the packed bytes: a PackedWeight built by hand must not
-        // let it read past its memory
-        long bytes = packedBytes(w.dtype(), w.k(), w.n());
-        if (bytes < 0 || w.memory().byteSize() < bytes || w.memory().address() % 64 != 0) {
+        // the native side trusts the packed bytes and their dtype, K and N: only a record
+        // this backend issued (equal in every component; segments compare by address, hence
+        // the size too) is used
+        if (!ISSUED.containsKey(w)
+                || w.memory().byteSize() != packedBytes(w.dtype(), w.k(), w.n())) {
             throw new IllegalArgumentException("native matmulPacked: " + w.describe()
-                    + " does not hold a packed weight of this backend (" + bytes + " bytes, "
-                    + "64-byte aligned), got " + w.memory());
+                    + " over " + w.memory() + " was not packed by this backend");
         }
         Strides s = STRIDES.get();
         call(op, () -> gatun_h.gatun_matmul_packed(w.dtype().code(), m, w.n(), w.k(),

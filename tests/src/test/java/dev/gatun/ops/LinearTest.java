@@ -117,6 +117,10 @@ class LinearTest {
                         packed.k(), packed.n(), packed.memory().asSlice(0, 64));
                 assertThrows(IllegalArgumentException.class, () -> ops.linear(x, forged, null,
                         Activation.NONE, null), "a short packed weight");
+                PackedWeight relabelled = new PackedWeight(packed.backend(), packed.dtype(),
+                        packed.k(), packed.n() - 1, packed.memory());
+                assertThrows(IllegalArgumentException.class, () -> ops.linear(x, relabelled,
+                        null, Activation.NONE, null), "a packed weight with another N");
             }
         }
     }
