@@ -38,12 +38,10 @@ public final class CudaRuntimeLibrary {
     private static final System.Logger LOG =
             System.getLogger(CudaRuntimeLibrary.class.getName());
     private static final Arena ARENA = Arena.ofAuto();
-    private static final Outcome OUTCOME = load();
+    private static final LoadOutcome OUTCOME = load();
 
     private CudaRuntimeLibrary() {}
 
-    /** What loading gave: a lookup and what was loaded, or why there is none. */
-    private record Outcome(SymbolLookup lookup, String loaded, String failure) {}
 
     /**
      * The symbols of the loaded runtime.
@@ -51,10 +49,7 @@ public final class CudaRuntimeLibrary {
      * @throws IllegalStateException if it could not be loaded, saying why and where it looked
      */
     public static SymbolLookup lookup() {
-        if (OUTCOME.lookup == null) {
-            throw new IllegalStateException(OUTCOME.failure);
-        }
-        return OUTCOME.lookup;
+        return OUTCOME.require();
     }
 
     /**
@@ -64,21 +59,20 @@ public final class CudaRuntimeLibrary {
      * @throws UnsatisfiedLinkError if the runtime lacks the symbol
      */
     public static MemorySegment find(String symbol) {
-        return lookup().find(symbol).orElseThrow(() -> new UnsatisfiedLinkError(
-                "symbol " + symbol + " not found in " + OUTCOME.loaded));
+        return OUTCOME.find(symbol);
     }
 
     /** Why the runtime could not be loaded, or empty if it is loaded. */
     public static Optional<String> failure() {
-        return Optional.ofNullable(OUTCOME.failure);
+        return OUTCOME.why();
     }
 
     /** The file (or, when the dynamic linker found it, the name) loaded; empty if none. */
     public static Optional<String> loaded() {
-        return Optional.ofNullable(OUTCOME.loaded);
+        return Optional.ofNullable(OUTCOME.source());
     }
 
-    private static Outcome load() {
+    private static LoadOutcome load() {
         List<String> tried = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         for (Path dir : directories()) {
@@ -91,7 +85,7 @@ public final class CudaRuntimeLibrary {
                 try {
                     SymbolLookup lookup = SymbolLookup.libraryLookup(file, ARENA);
                     LOG.log(Level.DEBUG, "loaded {0}", file);
-                    return new Outcome(lookup, file.toString(), null);
+                    return LoadOutcome.loaded(lookup, file.toString());
                 } catch (IllegalArgumentException e) {
                     refused.add(file + ": " + e.getMessage());
                 }
@@ -102,13 +96,13 @@ public final class CudaRuntimeLibrary {
             try {
                 SymbolLookup lookup = SymbolLookup.libraryLookup(name, ARENA);
                 LOG.log(Level.DEBUG, "loaded {0} through the dynamic linker", name);
-                return new Outcome(lookup, name, null);
+                return LoadOutcome.loaded(lookup, name);
             } catch (IllegalArgumentException e) {
                 // not on the linker's path either: reported below with every place tried
             }
         }
         String why = refused.isEmpty() ? "" : "; found but not loadable: " + refused;
-        return new Outcome(null, null, "libcudart not found (looked at: "
+        return LoadOutcome.failed("libcudart not found (looked at: "
                 + String.join(", ", tried) + ")" + why);
     }
 

@@ -38,12 +38,10 @@ public final class GatunCudaLibrary {
     private static final System.Logger LOG = System.getLogger(GatunCudaLibrary.class.getName());
     // Lives as long as this class: the library is unloaded only with its class loader.
     private static final Arena ARENA = Arena.ofAuto();
-    private static final Outcome OUTCOME = load();
+    private static final LoadOutcome OUTCOME = load();
 
     private GatunCudaLibrary() {}
 
-    /** What loading gave: a lookup and its path, or why there is none. */
-    private record Outcome(SymbolLookup lookup, Path path, String failure) {}
 
     /**
      * The symbols of the loaded library.
@@ -51,10 +49,7 @@ public final class GatunCudaLibrary {
      * @throws IllegalStateException if it could not be loaded, saying why and where it looked
      */
     public static SymbolLookup lookup() {
-        if (OUTCOME.lookup == null) {
-            throw new IllegalStateException(OUTCOME.failure);
-        }
-        return OUTCOME.lookup;
+        return OUTCOME.require();
     }
 
     /**
@@ -64,21 +59,20 @@ public final class GatunCudaLibrary {
      * @throws UnsatisfiedLinkError if the library lacks the symbol
      */
     public static MemorySegment find(String symbol) {
-        return lookup().find(symbol).orElseThrow(() -> new UnsatisfiedLinkError(
-                "symbol " + symbol + " not found in " + OUTCOME.path));
+        return OUTCOME.find(symbol);
     }
 
     /** Why the library could not be loaded, or empty if it is loaded. */
     public static Optional<String> failure() {
-        return Optional.ofNullable(OUTCOME.failure);
+        return OUTCOME.why();
     }
 
     /** The file the library was loaded from, or empty if it was not loaded. */
     public static Optional<Path> path() {
-        return Optional.ofNullable(OUTCOME.path);
+        return Optional.ofNullable(OUTCOME.source()).map(Path::of);
     }
 
-    private static Outcome load() {
+    private static LoadOutcome load() {
         Optional<Path> cpuLibrary = GatunLibrary.path();
         if (cpuLibrary.isEmpty()) {
             return failed(LIBRARY + " is looked for beside libgatun.so, which did not load: "
@@ -104,14 +98,14 @@ public final class GatunCudaLibrary {
                         + " bindings and the library together");
             }
             LOG.log(Level.DEBUG, "loaded {0}", path);
-            return new Outcome(lookup, path, null);
+            return LoadOutcome.loaded(lookup, path.toString());
         } catch (RuntimeException e) {
             return failed(e.toString());
         }
     }
 
-    private static Outcome failed(String why) {
-        return new Outcome(null, null, "Gatun's CUDA library is unavailable: " + why);
+    private static LoadOutcome failed(String why) {
+        return LoadOutcome.failed("Gatun's CUDA library is unavailable: " + why);
     }
 
     private static int abiVersion(SymbolLookup lookup, Path path) {

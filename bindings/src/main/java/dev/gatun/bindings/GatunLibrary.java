@@ -81,12 +81,10 @@ public final class GatunLibrary {
     private static final System.Logger LOG = System.getLogger(GatunLibrary.class.getName());
     // Lives as long as this class: the library is unloaded only with its class loader.
     private static final Arena ARENA = Arena.ofAuto();
-    private static final Outcome OUTCOME = load();
+    private static final LoadOutcome OUTCOME = load();
 
     private GatunLibrary() {}
 
-    /** What loading gave: a lookup and its path, or why there is none. */
-    private record Outcome(SymbolLookup lookup, Path path, String failure) {}
 
     /**
      * The symbols of the loaded library.
@@ -94,10 +92,7 @@ public final class GatunLibrary {
      * @throws IllegalStateException if it could not be loaded, saying why and where it looked
      */
     public static SymbolLookup lookup() {
-        if (OUTCOME.lookup == null) {
-            throw new IllegalStateException(OUTCOME.failure);
-        }
-        return OUTCOME.lookup;
+        return OUTCOME.require();
     }
 
     /**
@@ -107,23 +102,22 @@ public final class GatunLibrary {
      * @throws UnsatisfiedLinkError if the library lacks the symbol
      */
     public static MemorySegment find(String symbol) {
-        return lookup().find(symbol).orElseThrow(() -> new UnsatisfiedLinkError(
-                "symbol " + symbol + " not found in " + OUTCOME.path));
+        return OUTCOME.find(symbol);
     }
 
     /** Why the library could not be loaded, or empty if it is loaded. */
     public static Optional<String> failure() {
-        return Optional.ofNullable(OUTCOME.failure);
+        return OUTCOME.why();
     }
 
     /** The file the library was loaded from, or empty if it was not loaded. */
     public static Optional<Path> path() {
-        return Optional.ofNullable(OUTCOME.path);
+        return Optional.ofNullable(OUTCOME.source()).map(Path::of);
     }
 
     // ---- loading ------------------------------------------------------------------------------
 
-    private static Outcome load() {
+    private static LoadOutcome load() {
         List<String> tried = new ArrayList<>();
         try {
             String platform = checkPlatform();
@@ -149,7 +143,7 @@ public final class GatunLibrary {
                         + " and the library together", tried);
             }
             LOG.log(Level.DEBUG, "loaded {0}", path);
-            return new Outcome(lookup, path, null);
+            return LoadOutcome.loaded(lookup, path.toString());
         } catch (IOException | RuntimeException e) {
             return failed(e.toString(), tried);
         }
@@ -197,9 +191,9 @@ public final class GatunLibrary {
         }
     }
 
-    private static Outcome failed(String why, List<String> tried) {
+    private static LoadOutcome failed(String why, List<String> tried) {
         String where = tried.isEmpty() ? "" : " (looked at: " + String.join(", ", tried) + ")";
-        return new Outcome(null, null, "Gatun's native library is unavailable: " + why + where);
+        return LoadOutcome.failed("Gatun's native library is unavailable: " + why + where);
     }
 
     /** Null when this OS, architecture and CPU can run the library; else why not. */
