@@ -19,7 +19,7 @@ public final class SemanticSearch implements AutoCloseable {
     private final Tensor corpusT;                   // [C, N]: the documents' unit vectors
 
     public SemanticSearch(Backend backend, List<String> documents) {
-        this.minilm = MiniLm.load(backend);         // once: ~90 MB of weights, shared
+        this.minilm = MiniLm.load(backend);         // once: ~133 MB of weights, shared
         this.documents = List.copyOf(documents);
         float[][] e = minilm.embed(this.documents); // [N][C]
         int n = e.length;
