@@ -23,7 +23,8 @@ import java.io.UncheckedIOException;
  *
  * <p>Gatun's own modules do not depend on that jar (90 MB): an application adds it, at
  * runtime scope. The ONNX file is read once, its weights copied into memory owned by the
- * returned embedder (about 90 MB) and the graph discarded; ONNX Runtime is not used.
+ * returned embedder (about 90 MB, plus 42 MB of packed projections on a CPU backend) and
+ * the graph discarded; ONNX Runtime is not used.
  *
  * <p>Truncation: {@link SentenceEmbedder#DEFAULT_MAX_TOKENS} (256) unless told otherwise;
  * see {@link SentenceEmbedder} for why not the 128 of the bundled tokenizer.json.
