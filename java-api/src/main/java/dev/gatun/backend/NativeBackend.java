@@ -15,10 +15,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
 /**
@@ -66,12 +64,12 @@ public final class NativeBackend implements Backend {
     private static final ThreadLocal<Strides> STRIDES = ThreadLocal.withInitial(Strides::new);
     /**
      * The packed weights this class issued, by value (a wrapper's relabelled copy of one is
-     * found too); weak, so that a dropped model's entries go with it.
+     * found too), with their packed size in bytes: segments compare by address alone, so a
+     * record over a shorter slice of the same memory is told apart by its size. Weak, so
+     * that a dropped model's entries go with it.
      */
-    private static final Map<PackedWeight, Boolean> ISSUED =
+    private static final Map<PackedWeight, Long> ISSUED =
             Collections.synchronizedMap(new WeakHashMap<>());
-    /** (dtype code, K, N) -> bytes of the packed layout, -1 for none; see packedBytes. */
-    private static final Map<List<Long>, Long> PACKED_BYTES = new ConcurrentHashMap<>();
 
     /**
      * Creates the backend, loading the native library if it is not loaded yet.
@@ -192,7 +190,7 @@ public final class NativeBackend implements Backend {
         call(op, () -> gatun_h.gatun_pack_weights(code(w), k, n, segment(w), s.of2(0, w),
                 packed));
         PackedWeight result = new PackedWeight(this, w.dtype(), k, n, packed);
-        ISSUED.put(result, Boolean.TRUE);
+        ISSUED.put(result, bytes);
         return result;
     }
 
@@ -222,10 +220,9 @@ public final class NativeBackend implements Backend {
             NativeChecks.dtype(op, "every operand", t, w.dtype());
         }
         // the native side trusts the packed bytes and their dtype, K and N: only a record
-        // this backend issued (equal in every component; segments compare by address, hence
-        // the size too) is used
-        if (!ISSUED.containsKey(w)
-                || w.memory().byteSize() != packedBytes(w.dtype(), w.k(), w.n())) {
+        // this backend issued, over all of its memory, is used
+        Long bytes = ISSUED.get(w);
+        if (bytes == null || w.memory().byteSize() != bytes) {
             throw new IllegalArgumentException("native matmulPacked: " + w.describe()
                     + " over " + w.memory() + " was not packed by this backend");
         }
@@ -235,22 +232,17 @@ public final class NativeBackend implements Backend {
                 segment(residual), s.of2(1, residual), segment(dst), s.of2(2, dst)));
     }
 
-    /**
-     * The bytes of a packed [K, N] weight of dtype, or -1 where this CPU has no packed layout
-     * for it; asked of the library once per (dtype, K, N).
-     */
+    /** The bytes of a packed [K, N] weight of dtype, or -1 where this CPU has no layout. */
     private static long packedBytes(DType dtype, long k, long n) {
-        return PACKED_BYTES.computeIfAbsent(List.of((long) dtype.code(), k, n), key -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment size = arena.allocate(LONG);
-                int status = gatun_h.gatun_packed_weights_size(dtype.code(), k, n, size);
-                if (status == gatun_h.GATUN_ERR_UNSUPPORTED) {
-                    return -1L;
-                }
-                check("packWeight", status);
-                return size.get(LONG, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(LONG);
+            int status = gatun_h.gatun_packed_weights_size(dtype.code(), k, n, size);
+            if (status == gatun_h.GATUN_ERR_UNSUPPORTED) {
+                return -1;
             }
-        });
+            check("packWeight", status);
+            return size.get(LONG, 0);
+        }
     }
 
     @Override

@@ -95,8 +95,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Thread safety: one instance serves any number of threads at once, as LangChain4j
  * expects of a model; each call works in its own {@link dev.gatun.Scope}. {@link #close()}
  * waits for calls in progress and frees the weights (about 133 MB for all-MiniLM-L6-v2 on a
- * CPU backend, packed copies included) and the tokenizers; later calls throw {@link IllegalStateException}. A model that is never
- * closed holds its memory until the JVM exits, as LangChain4j's ONNX Runtime session does.
+ * CPU backend, packed copies included) and the tokenizers; later calls throw
+ * {@link IllegalStateException}. A model that is never closed holds its memory until the JVM
+ * exits, as LangChain4j's ONNX Runtime session does.
  */
 public final class GatunEmbeddingModel implements EmbeddingModel, AutoCloseable {
     /** Word pieces per window, [CLS] and [SEP] excluded: LangChain4j's MAX_SEQUENCE_LENGTH. */
