@@ -17,6 +17,8 @@
 // every operand per call.
 #include "matmul.hpp"
 
+#include "few_rows.hpp"
+
 #include <memory>
 #include <string>
 
@@ -449,6 +451,15 @@ gatun_status gatun_matmul_packed(int32_t dtype, int64_t m, int64_t n, int64_t k,
             rs[0] = m * n;
             rs[1] = r_strides[0];
             rs[2] = r_strides[1];
+        }
+        if (few_rows_applies(dtype, m, k, n, a_strides, d_strides,
+                             residual ? r_strides : nullptr)) {
+            few_rows_matmul(m, n, k, static_cast<const float *>(a), a_strides[0],
+                            static_cast<const float *>(packed),
+                            static_cast<const float *>(bias), activation,
+                            static_cast<const float *>(residual), residual ? r_strides[0] : 0,
+                            static_cast<float *>(dst), d_strides[0]);
+            return;
         }
         Operands o{1, m, n, k, a, as, packed, nullptr, bias, activation,
                    residual, residual ? rs : nullptr, dst, ds, true};
