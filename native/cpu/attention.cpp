@@ -32,6 +32,7 @@
 
 #include "matmul.hpp"
 #include "softmax.hpp"
+#include "vector_math.hpp"
 
 namespace gatun {
 
@@ -255,6 +256,192 @@ void attention_item(const Attention &a, const Blocking &bl, int64_t item) {
     }
 }
 
+// ---- small heads, f32, AVX-512 ----------------------------------------------------------------
+//
+// A head of a sentence (MiniLM: 15 tokens, D = 32) is a few thousand multiply-adds, less than
+// one oneDNN execution costs; the items above still spent ~5 us per head on the softmax
+// primitive and on loops the compiler vectorised poorly at Tk = 15. Here one function runs
+// a whole (batch, query head) with its scores in registers: per query row, the scores by
+// FMAs along the keys, the mask (mask_row, as everywhere), a softmax with exp_ps, and P v.
+
+// The most Tk and D the kernel takes (scores and output rows live in kMaxVectors registers).
+constexpr int64_t kMaxVectors = 8;
+constexpr int64_t kSmallMaxTk = 16 * kMaxVectors;
+constexpr int64_t kSmallMaxD = 16 * kMaxVectors;
+// Below this much B·H·Tq·Tk·D the heads run on the calling thread: waking the OpenMP team
+// costs more than the arithmetic.
+constexpr int64_t kSmallSerialWork = 1 << 18;
+
+bool small_heads_apply(const Attention &a) {
+    return has_avx512() && a.dtype == GATUN_F32 && a.d >= 1 && a.tk <= kSmallMaxTk &&
+           a.d <= kSmallMaxD && a.tq * a.tk * a.d <= kLoopWork;
+}
+
+// Query rows are taken R at a time so that the FMAs form R independent chains (one chain
+// stalls on FMA latency); R x vectors accumulators stay within the 32 registers.
+constexpr int rows_for(int vectors) { return vectors <= 4 ? 4 : 2; }
+
+// Scores of R query rows (row stride qld) against k^T (d rows of TV vectors, stride ld).
+template <int TV, int R>
+GATUN_AVX512 void scores_tile(const float *q, int64_t qld, const float *kt, int64_t ld,
+                              int64_t d, float *scores) {
+    __m512 acc[R][TV];
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < TV; t++) {
+            acc[r][t] = _mm512_setzero_ps();
+        }
+    }
+    for (int64_t c = 0; c < d; c++) {
+        __m512 ktc[TV];
+        for (int t = 0; t < TV; t++) {
+            ktc[t] = _mm512_load_ps(kt + c * ld + 16 * t);
+        }
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_set1_ps(q[r * qld + c]);
+            for (int t = 0; t < TV; t++) {
+                acc[r][t] = _mm512_fmadd_ps(x, ktc[t], acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < TV; t++) {
+            _mm512_store_ps(scores + r * ld + 16 * t, acc[r][t]);
+        }
+    }
+}
+
+// dst rows = P v for R rows of P (stride ld, Tk = tk) and v rows of d floats (stride vld).
+template <int DV, int R>
+GATUN_AVX512 void output_tile(const float *p, int64_t ld, int64_t tk, const float *v,
+                              int64_t vld, int64_t d, float *dst, int64_t dld) {
+    __m512 acc[R][DV];
+    for (int r = 0; r < R; r++) {
+        for (int u = 0; u < DV; u++) {
+            acc[r][u] = _mm512_setzero_ps();
+        }
+    }
+    for (int64_t j = 0; j < tk; j++) {
+        __m512 vj[DV];
+        for (int u = 0; u < DV; u++) {
+            vj[u] = _mm512_maskz_loadu_ps(first_lanes(d - 16 * u), v + j * vld + 16 * u);
+        }
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_set1_ps(p[r * ld + j]);
+            for (int u = 0; u < DV; u++) {
+                acc[r][u] = _mm512_fmadd_ps(x, vj[u], acc[r][u]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        for (int u = 0; u < DV; u++) {
+            _mm512_mask_storeu_ps(dst + r * dld + 16 * u, first_lanes(d - 16 * u), acc[r][u]);
+        }
+    }
+}
+
+using ScoresTile = void (*)(const float *, int64_t, const float *, int64_t, int64_t, float *);
+using OutputTile = void (*)(const float *, int64_t, int64_t, const float *, int64_t, int64_t,
+                            float *, int64_t);
+
+// [vectors - 1][0] takes rows_for(vectors) rows, [vectors - 1][1] one row.
+template <int V>
+constexpr std::pair<ScoresTile, ScoresTile> scores_tiles() {
+    return {scores_tile<V, rows_for(V)>, scores_tile<V, 1>};
+}
+template <int V>
+constexpr std::pair<OutputTile, OutputTile> output_tiles() {
+    return {output_tile<V, rows_for(V)>, output_tile<V, 1>};
+}
+constexpr std::pair<ScoresTile, ScoresTile> kScoresTiles[kMaxVectors] = {
+        scores_tiles<1>(), scores_tiles<2>(), scores_tiles<3>(), scores_tiles<4>(),
+        scores_tiles<5>(), scores_tiles<6>(), scores_tiles<7>(), scores_tiles<8>()};
+constexpr std::pair<OutputTile, OutputTile> kOutputTiles[kMaxVectors] = {
+        output_tiles<1>(), output_tiles<2>(), output_tiles<3>(), output_tiles<4>(),
+        output_tiles<5>(), output_tiles<6>(), output_tiles<7>(), output_tiles<8>()};
+
+// Softmax of one masked row of Tk scores in place; masked keys (-inf) get exactly 0, and a
+// row with every key masked becomes zeros.
+GATUN_AVX512 void softmax_row(float *row, int64_t tk, bool all_masked) {
+    const int64_t vectors = (tk + 15) / 16;
+    __m512 top = _mm512_set1_ps(kNegInf);
+    for (int64_t t = 0; t < vectors; t++) {
+        top = _mm512_mask_max_ps(top, first_lanes(tk - 16 * t), top,
+                                 _mm512_load_ps(row + 16 * t));
+    }
+    const __m512 max = _mm512_set1_ps(max_ps(top));
+    __m512 total = _mm512_setzero_ps();
+    for (int64_t t = 0; t < vectors; t++) {
+        __m512 x = _mm512_load_ps(row + 16 * t);
+        __mmask16 live = first_lanes(tk - 16 * t) &
+                         _mm512_cmp_ps_mask(x, _mm512_set1_ps(kNegInf), _CMP_NEQ_OQ);
+        __m512 e = _mm512_maskz_mov_ps(live, exp_ps(_mm512_sub_ps(x, max)));
+        _mm512_store_ps(row + 16 * t, e);
+        total = _mm512_add_ps(total, e);
+    }
+    const __m512 inverse = _mm512_set1_ps(all_masked ? 0.f : 1.f / sum_ps(total));
+    for (int64_t t = 0; t < vectors; t++) {
+        _mm512_store_ps(row + 16 * t, _mm512_mul_ps(_mm512_load_ps(row + 16 * t), inverse));
+    }
+}
+
+// Every query row of head `head` in batch bi.
+GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head) {
+    const int64_t g = head / (a.h / a.hkv);
+    const int64_t tk_vectors = (a.tk + 15) / 16, d_vectors = (a.d + 15) / 16;
+    const float *q = static_cast<const float *>(a.q) + bi * a.qs[0] + head * a.qs[1];
+    const float *k = static_cast<const float *>(a.k) + bi * a.ks[0] + g * a.ks[1];
+    const float *v = static_cast<const float *>(a.v) + bi * a.vs[0] + g * a.vs[1];
+    float *dst = static_cast<float *>(a.dst) + bi * a.ds[0] + head * a.ds[1];
+
+    // k^T, D rows of Tk padded to whole vectors with zeros, so that a query row's scores
+    // are FMAs of its elements (broadcast) with rows of k^T
+    const int64_t ld = tk_vectors * 16;
+    float *kt = thread_scratch<float>(kScratchC, static_cast<size_t>(a.d * ld));
+    for (int64_t c = 0; c < a.d; c++) {
+        std::fill(kt + c * ld + a.tk, kt + (c + 1) * ld, 0.f);
+    }
+    for (int64_t j = 0; j < a.tk; j++) {
+        for (int64_t c = 0; c < a.d; c++) {
+            kt[c * ld + j] = k[j * a.ks[2] + c];
+        }
+    }
+
+    const auto scores = kScoresTiles[tk_vectors - 1];
+    const auto output = kOutputTiles[d_vectors - 1];
+    const int64_t block = std::min(rows_for(static_cast<int>(tk_vectors)),
+                                   rows_for(static_cast<int>(d_vectors)));
+    alignas(64) float p[4 * kSmallMaxTk];
+    for (int64_t i0 = 0; i0 < a.tq; i0 += block) {
+        const int64_t rows = std::min(block, a.tq - i0);
+        // a whole block when both tiles take `block` rows, else one row at a time
+        const bool whole = rows == block &&
+                           rows_for(static_cast<int>(tk_vectors)) == block &&
+                           rows_for(static_cast<int>(d_vectors)) == block;
+        for (int64_t r = 0; r < rows; r += whole ? rows : 1) {
+            (whole ? scores.first : scores.second)(q + (i0 + r) * a.qs[2], a.qs[2], kt, ld,
+                                                   a.d, p + r * ld);
+        }
+        for (int64_t r = 0; r < rows; r++) {
+            float *row = p + r * ld;
+            softmax_row(row, a.tk, mask_row(a, bi, head, i0 + r, row));
+            if (a.weights) {
+                std::copy(row, row + a.tk,
+                          a.weights + ((bi * a.h + head) * a.tq + i0 + r) * a.tk);
+            }
+        }
+        for (int64_t r = 0; r < rows; r += whole ? rows : 1) {
+            (whole ? output.first : output.second)(p + r * ld, ld, a.tk, v, a.vs[2], a.d,
+                                                   dst + (i0 + r) * a.ds[2], a.ds[2]);
+        }
+    }
+}
+
+void small_heads(const Attention &a) {
+    const int64_t heads = a.b * a.h;
+    parallel_for(heads, heads * a.tq * a.tk * a.d >= kSmallSerialWork,
+                 [&](int64_t bh) { small_head(a, bh / a.h, bh % a.h); });
+}
+
 constexpr double kBatchedScoreBytes = 16 << 20;
 constexpr double kBatchedMinWork = 1 << 20;  // B·H·Tq·Tk·D
 
@@ -369,6 +556,10 @@ void attention_batched(const Attention &a) {
 }
 
 void attention_native(const Attention &a) {
+    if (small_heads_apply(a)) {
+        small_heads(a);
+        return;
+    }
     if (use_batched(a)) {
         attention_batched(a);
         return;
