@@ -100,6 +100,30 @@ void check_norm(const NormArgs &a) {
 
 constexpr int64_t kLoopElements = kParallelThreshold;
 
+// The sum over x[0, n) of x - shift, or of its square, in double: kLanes partial sums side by
+// side (always in the same order, so the result is reproducible), which the compiler turns
+// into vector adds; one running sum is a chain of dependent adds, 4 cycles per element.
+double sum_of(int64_t n, const float *x, double shift, bool squared) {
+    constexpr int kLanes = 8;
+    double part[kLanes] = {};
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes) {
+        for (int l = 0; l < kLanes; l++) {
+            double v = x[j + l] - shift;
+            part[l] += squared ? v * v : v;
+        }
+    }
+    for (; j < n; j++) {
+        double v = x[j] - shift;
+        part[0] += squared ? v * v : v;
+    }
+    double total = 0;
+    for (double p : part) {
+        total += p;
+    }
+    return total;
+}
+
 // The whole norm as loops (see the top). Each row is read into f32 scratch before anything
 // is written, so dst and sum_dst may alias src or residual.
 void norm_by_loops(const NormArgs &a) {
@@ -120,18 +144,9 @@ void norm_by_loops(const NormArgs &a) {
                     sum[r * a.sum_ld + j] = from_float<T>(x[j]);
                 }
             }
-            double mean = 0;
-            if (!a.rms) {
-                for (int64_t j = 0; j < a.c; j++) {
-                    mean += x[j];
-                }
-                mean /= static_cast<double>(a.c);
-            }
-            double squares = 0;
-            for (int64_t j = 0; j < a.c; j++) {
-                double centred = x[j] - mean;
-                squares += centred * centred;
-            }
+            const double mean =
+                    a.rms ? 0.0 : sum_of(a.c, x, 0.0, false) / static_cast<double>(a.c);
+            const double squares = sum_of(a.c, x, mean, true);
             const float m = static_cast<float>(mean);
             const float inv = static_cast<float>(
                     1.0 / std::sqrt(squares / static_cast<double>(a.c) + a.eps));
