@@ -30,6 +30,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "helpers.hpp"
 #include "matmul.hpp"
 #include "softmax.hpp"
 #include "vector_math.hpp"
@@ -436,10 +437,18 @@ GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head) {
     }
 }
 
+// Heads spread by share() rather than OpenMP: the matmuls around attention run on share()'s
+// helpers too, which are then awake, where OpenMP's thread would have to be woken.
 void small_heads(const Attention &a) {
     const int64_t heads = a.b * a.h;
-    parallel_for(heads, heads * a.tq * a.tk * a.d >= kSmallSerialWork,
-                 [&](int64_t bh) { small_head(a, bh / a.h, bh % a.h); });
+    auto head = [&](int64_t bh) { small_head(a, bh / a.h, bh % a.h); };
+    if (heads * a.tq * a.tk * a.d >= kSmallSerialWork) {
+        share(heads, head);
+    } else {
+        for (int64_t bh = 0; bh < heads; bh++) {
+            head(bh);
+        }
+    }
 }
 
 constexpr double kBatchedScoreBytes = 16 << 20;

@@ -6,7 +6,7 @@
 namespace gatun {
 
 // The most rows of a the few-rows kernel takes; beyond it oneDNN's kernels are faster.
-constexpr int64_t kFewRows = 32;
+constexpr int64_t kFewRows = 256;
 
 // Whether few_rows_matmul computes this gatun_matmul_packed call: f32 on an AVX-512 CPU,
 // at most kFewRows rows, inner strides 1 and the weight packed in the layout it reads.

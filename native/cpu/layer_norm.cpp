@@ -1,32 +1,24 @@
-// gatun_layer_norm and gatun_rms_norm over oneDNN's layer normalization primitive (RMSNorm
-// through its rms_norm flag), with the residual add fused into a loop in front of it:
+// gatun_layer_norm and gatun_rms_norm, with the residual add fused in front:
+//   x = src + residual (in f32: the unrounded sum is what is normalised),
+//   sum_dst = x rounded to dtype, when asked,
+//   dst = (x - mean) / sqrt(var + eps) * gamma + beta  (RMSNorm: mean = 0, no beta).
+// Plain loops, a row at a time, statistics in double; rows are spread by share() once the
+// call has kLoopElements elements.
 //
-//   dense rows (ld = C), no residual, no sum_dst, dtype native to oneDNN: one primitive.
-//   otherwise, per block of rows:
-//     1. x = src + residual, in dense fp32 scratch (the unrounded sum is what is normalised);
-//     2. sum_dst = x, rounded to dtype;
-//     3. dst = norm(x): the primitive reads f32 and writes dst's dtype straight into dense
-//        dst rows; into f32 scratch, then copied, where dst rows are strided (ld > C) or
-//        oneDNN lacks the dtype (F16 without AVX512-FP16).
-// Fewer than kLoopElements elements (a few tokens: one sentence, one decoding step) skip
-// oneDNN: the norm runs as plain loops on the calling thread, statistics in double. A
-// oneDNN execution costs a few microseconds and may have to wake the other OpenMP threads
-// (about 70 us each from sleep on the 2-core VM measured), more than such a norm.
-//
-// oneDNN 3.13's layer norm kernel (jit:uni) ignores row strides (it reads and writes rows
-// as if ld = C), hence dense memory only. It takes the mean first and the variance from
-// centred values, E[(x - mean)^2], in fp32. Blocks bound the scratch to 1 MiB per thread; a
-// block size and the last block's size are two cached primitives.
+// Why not oneDNN's layer normalization (used here before): its kernel (jit:uni in 3.13)
+// ignores row strides, takes the variance in fp32, and each execution wakes OpenMP's
+// threads. On the 2-core Xeon of bench/RESULTS.md, MiniLM's norms of about 140 x 384 (a batch
+// of 8 sentences, residual fused) took 77 us a call inside the model that way; these loops
+// take 27 us (38 on one thread) in isolation.
 #include <algorithm>
 #include <cmath>
 
-#include "primitive_cache.hpp"
+#include "common.hpp"
+#include "helpers.hpp"
 
 namespace gatun {
 
 namespace {
-
-constexpr int64_t kScratchFloats = 1 << 18;
 
 struct NormArgs {
     bool rms;
@@ -43,42 +35,6 @@ struct NormArgs {
     void *sum_dst;
     int64_t sum_ld;
 };
-
-std::shared_ptr<const CachedPrimitive> norm_primitive(const NormArgs &a, int64_t rows,
-                                                      int32_t src_dtype, int64_t src_ld,
-                                                      int32_t dst_dtype, int64_t dst_ld) {
-    uint32_t eps_bits;
-    std::memcpy(&eps_bits, &a.eps, 4);
-    CacheKey key(PrimitiveKind::kLayerNorm);
-    key.add_all(a.rms, rows, a.c, src_dtype, src_ld, dst_dtype, dst_ld, a.gamma != nullptr,
-                a.beta != nullptr, eps_bits);
-    return cached_primitive(key, [&] {
-        auto flags = dnnl::normalization_flags::none;
-        if (a.gamma != nullptr) {
-            flags |= dnnl::normalization_flags::use_scale;
-        }
-        if (a.beta != nullptr) {
-            flags |= dnnl::normalization_flags::use_shift;
-        }
-        if (a.rms) {
-            flags |= dnnl::normalization_flags::rms_norm;
-        }
-        dnnl::memory::desc src({rows, a.c}, to_dnnl(src_dtype), {src_ld, 1});
-        dnnl::memory::desc dst({rows, a.c}, to_dnnl(dst_dtype), {dst_ld, 1});
-        dnnl::layer_normalization_forward::primitive_desc pd(
-                cpu_engine(), dnnl::prop_kind::forward_inference, src, dst, a.eps, flags,
-                scratchpad_attr());
-        return make_cached<dnnl::layer_normalization_forward>(
-                pd, {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCALE, DNNL_ARG_SHIFT});
-    });
-}
-
-void run_norm(const CachedPrimitive &p, const NormArgs &a, const void *src, void *dst) {
-    execute(p, {{DNNL_ARG_SRC, src},
-                {DNNL_ARG_DST, dst},
-                {DNNL_ARG_SCALE, a.gamma},
-                {DNNL_ARG_SHIFT, a.beta}});
-}
 
 void check_norm(const NormArgs &a) {
     check_float_dtype("dtype", a.dtype);
@@ -98,6 +54,7 @@ void check_norm(const NormArgs &a) {
           a.c, ", got ", a.sum_ld);
 }
 
+// Below this many elements a norm runs on the calling thread; above, in items this big.
 constexpr int64_t kLoopElements = kParallelThreshold;
 
 // The sum over x[0, n) of x - shift, or of its square, in double: kLanes partial sums side by
@@ -124,9 +81,9 @@ double sum_of(int64_t n, const float *x, double shift, bool squared) {
     return total;
 }
 
-// The whole norm as loops (see the top). Each row is read into f32 scratch before anything
-// is written, so dst and sum_dst may alias src or residual.
-void norm_by_loops(const NormArgs &a) {
+// Rows [r0, r1) of the norm. Each row is read into f32 scratch before anything is written,
+// so dst and sum_dst may alias src or residual (row for row).
+void norm_rows(const NormArgs &a, int64_t r0, int64_t r1) {
     float *x = thread_scratch<float>(kScratchA, static_cast<size_t>(a.c));
     with_dtype(a.dtype, [&](auto tag) {
         using T = decltype(tag);
@@ -134,7 +91,7 @@ void norm_by_loops(const NormArgs &a) {
         const T *res = static_cast<const T *>(a.residual);
         T *dst = static_cast<T *>(a.dst);
         T *sum = static_cast<T *>(a.sum_dst);
-        for (int64_t r = 0; r < a.rows; r++) {
+        for (int64_t r = r0; r < r1; r++) {
             for (int64_t j = 0; j < a.c; j++) {
                 float v = to_float(src[r * a.src_ld + j]);
                 x[j] = res ? v + to_float(res[r * a.residual_ld + j]) : v;
@@ -168,58 +125,13 @@ void norm(NormArgs a) {
         a.src_ld = a.dst_ld = a.residual_ld = a.sum_ld = a.c;
     }
     if (a.rows * a.c < kLoopElements) {
-        norm_by_loops(a);
+        norm_rows(a, 0, a.rows);
         return;
     }
-    bool native = compute_dtype(a.dtype) == a.dtype;
-    bool dense = a.src_ld == a.c && a.dst_ld == a.c;
-    if (native && dense && a.residual == nullptr && a.sum_dst == nullptr) {
-        auto p = norm_primitive(a, a.rows, a.dtype, a.src_ld, a.dtype, a.dst_ld);
-        run_norm(*p, a, a.src, a.dst);
-        return;
-    }
-
-    int64_t block = std::max<int64_t>(1, std::min(a.rows, kScratchFloats / a.c));
-    float *x = thread_scratch<float>(kScratchA, static_cast<size_t>(block * a.c));
-    bool direct = native && a.dst_ld == a.c;  // step 3 writes dst itself
-    float *y = direct ? nullptr : thread_scratch<float>(kScratchB, block * a.c);
-    for (int64_t r0 = 0; r0 < a.rows; r0 += block) {
-        int64_t rows = std::min(block, a.rows - r0);
-        with_dtype(a.dtype, [&](auto tag) {
-            using T = decltype(tag);
-            const T *src = static_cast<const T *>(a.src) + r0 * a.src_ld;
-            const T *res = a.residual ? static_cast<const T *>(a.residual) + r0 * a.residual_ld
-                                      : nullptr;
-            T *sum = a.sum_dst ? static_cast<T *>(a.sum_dst) + r0 * a.sum_ld : nullptr;
-            parallel_for(rows, rows * a.c >= kParallelThreshold, [&](int64_t r) {
-                // 1. x = src + residual;  2. sum_dst = x
-                float *xr = x + r * a.c;
-                for (int64_t j = 0; j < a.c; j++) {
-                    float v = to_float(src[r * a.src_ld + j]);
-                    xr[j] = res ? v + to_float(res[r * a.residual_ld + j]) : v;
-                }
-                if (sum) {
-                    for (int64_t j = 0; j < a.c; j++) {
-                        sum[r * a.sum_ld + j] = from_float<T>(xr[j]);
-                    }
-                }
-            });
-        });
-
-        // 3. dst = norm(x)
-        void *dst = at(a.dst, r0 * a.dst_ld, a.dtype);
-        if (direct) {
-            auto p = norm_primitive(a, rows, GATUN_F32, a.c, a.dtype, a.c);
-            run_norm(*p, a, x, dst);
-        } else {
-            auto p = norm_primitive(a, rows, GATUN_F32, a.c, GATUN_F32, a.c);
-            run_norm(*p, a, x, y);
-            const int64_t dims[2] = {rows, a.c};
-            const int64_t dense[2] = {a.c, 1};
-            const int64_t dst_strides[2] = {a.dst_ld, 1};
-            copy_strided(2, dims, GATUN_F32, y, dense, a.dtype, dst, dst_strides);
-        }
-    }
+    // items of about kLoopElements elements: enough to share, few enough claims
+    const int64_t rows = std::max<int64_t>(1, kLoopElements / a.c);
+    auto item = [&](int64_t i) { norm_rows(a, i * rows, std::min(a.rows, (i + 1) * rows)); };
+    share((a.rows + rows - 1) / rows, item);
 }
 
 }  // namespace

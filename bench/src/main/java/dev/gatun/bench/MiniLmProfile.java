@@ -1,9 +1,5 @@
 package dev.gatun.bench;
 
-import dev.gatun.MemoryPool;
-import dev.gatun.Ops;
-import dev.gatun.Scope;
-import dev.gatun.Tensor;
 import dev.gatun.models.bert.MiniLm;
 import dev.gatun.models.bert.SentenceEmbedder;
 import java.io.PrintStream;
@@ -13,13 +9,13 @@ import java.util.Map;
 
 /**
  * Where the time of one MiniLM embedding goes, per op, on one backend: {@code gatun bench
- * --profile native}. Each op's time inside the backend is measured by {@link ProfiledBackend};
- * what the forward spends outside the backend (checks, tensor objects, scopes) and what
- * {@code embed} spends outside the forward (tokenizing, reading the hidden states back,
- * pooling) are the differences.
+ * --profile native}, for one sentence and for the 32 of the batch benchmark, each embedded
+ * as {@code embed} does it (for 32: in the length-sorted batches it picks). Each op's time
+ * inside the backend is measured by {@link ProfiledBackend}; what {@code embed} spends outside
+ * the backend (tokenizing, checks, tensor objects, scopes, pooling) is the difference.
  *
  * <p>A plain timing loop, not JMH: the point is the split, which needs every op timed inside
- * one forward; the totals agree with {@link MiniLmBenchmark} to within noise.
+ * one call; the totals agree with {@link MiniLmBenchmark} to within noise.
  */
 final class MiniLmProfile {
     // calls per measurement: a batch-1 call is ~50 times shorter, and needs more calls for
@@ -40,59 +36,31 @@ final class MiniLmProfile {
     private static void profile(SentenceEmbedder embedder, ProfiledBackend profiled,
                                 List<String> texts, PrintStream out) {
         int b = texts.size();
-        int[][] tokens = new int[b][];
-        int t = 0;
-        for (int i = 0; i < b; i++) {
-            tokens[i] = embedder.tokenizer().encode(texts.get(i)).ids();
-            t = Math.max(t, tokens[i].length);
+        int tokens = 0;
+        for (String text : texts) {
+            tokens += embedder.tokenizer().encode(text).ids().length;
         }
-        int[] flat = new int[b * t];
-        int[] lengths = new int[b];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(tokens[i], 0, flat, i * t, tokens[i].length);
-            lengths[i] = tokens[i].length;
-        }
-
         int runs = b == 1 ? SINGLE_RUNS : BATCH_RUNS;
         for (int i = 0; i < runs; i++) {
             embedder.embed(texts);
         }
-        long embedStart = System.nanoTime();
+        profiled.reset();
+        long start = System.nanoTime();
         for (int i = 0; i < runs; i++) {
             embedder.embed(texts);
         }
-        double embedNs = (System.nanoTime() - embedStart) / (double) runs;
+        double embedNs = (System.nanoTime() - start) / (double) runs;
 
-        profiled.reset();
-        double forwardNs;
-        try (Scope inputs = Scope.open();
-             MemoryPool pool = MemoryPool.create(SentenceEmbedder.POOL_BYTES)) {
-            Tensor ids = Tensor.fromInts(inputs, flat, b, t);
-            Tensor len = Tensor.fromInts(inputs, lengths, b);
-            long start = System.nanoTime();
-            for (int i = 0; i < runs; i++) {
-                try (Scope scope = Scope.open(pool)) { // as SentenceEmbedder does
-                    embedder.model().forward(new Ops(profiled, scope), ids, len);
-                }
-            }
-            forwardNs = (System.nanoTime() - start) / (double) runs;
-        }
-
-        out.printf(Locale.ROOT, "%nMiniLM on %s, B=%d, T=%d: embed %.3f ms, forward %.3f ms"
-                + " (per call, mean of %d)%n", profiled.name(), b, t, embedNs / 1e6,
-                forwardNs / 1e6, runs);
+        out.printf(Locale.ROOT, "%nMiniLM on %s, %d sentence(s), %d tokens: embed %.3f ms per"
+                + " call (mean of %d)%n", profiled.name(), b, tokens, embedNs / 1e6, runs);
         out.printf(Locale.ROOT, "  %-38s %8s %10s %7s%n", "where", "calls", "ms", "share");
         double inside = 0;
         for (Map.Entry<String, long[]> e : profiled.totals().entrySet()) {
             double ns = e.getValue()[1] / (double) runs;
-            inside += e.getKey().equals("(allocate)") ? 0 : ns;
+            inside += ns;
             row(out, e.getKey(), e.getValue()[0] / (double) runs, ns, embedNs);
         }
-        double allocate = profiled.totals().getOrDefault("(allocate)", new long[2])[1]
-                / (double) runs;
-        row(out, "forward outside the backend", Double.NaN, forwardNs - inside - allocate,
-                embedNs);
-        row(out, "embed outside the forward", Double.NaN, embedNs - forwardNs, embedNs);
+        row(out, "outside the backend", Double.NaN, embedNs - inside, embedNs);
     }
 
     private static void row(PrintStream out, String where, double calls, double ns,
