@@ -373,8 +373,9 @@ GATUN_AVX512 void softmax_row(float *row, int64_t tk, bool all_masked) {
     __m512 total = _mm512_setzero_ps();
     for (int64_t t = 0; t < vectors; t++) {
         __m512 x = _mm512_load_ps(row + 16 * t);
+        // NEQ_UQ keeps a NaN score live, so that it spreads to the row as in oneDNN's softmax
         __mmask16 live = first_lanes(tk - 16 * t) &
-                         _mm512_cmp_ps_mask(x, _mm512_set1_ps(kNegInf), _CMP_NEQ_OQ);
+                         _mm512_cmp_ps_mask(x, _mm512_set1_ps(kNegInf), _CMP_NEQ_UQ);
         __m512 e = _mm512_maskz_mov_ps(live, exp_ps(_mm512_sub_ps(x, max)));
         _mm512_store_ps(row + 16 * t, e);
         total = _mm512_add_ps(total, e);
@@ -385,8 +386,12 @@ GATUN_AVX512 void softmax_row(float *row, int64_t tk, bool all_masked) {
     }
 }
 
-// Every query row of head `head` in batch bi.
-GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head) {
+// The floats of small_head's k^T buffer.
+int64_t small_head_floats(const Attention &a) { return a.d * ((a.tk + 15) / 16 * 16); }
+
+// Every query row of head `head` in batch bi; kt is small_head_floats(a) floats, 64-byte
+// aligned.
+GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head, float *kt) {
     const int64_t g = head / (a.h / a.hkv);
     const int64_t tk_vectors = (a.tk + 15) / 16, d_vectors = (a.d + 15) / 16;
     const float *q = static_cast<const float *>(a.q) + bi * a.qs[0] + head * a.qs[1];
@@ -397,7 +402,6 @@ GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head) {
     // k^T, D rows of Tk padded to whole vectors with zeros, so that a query row's scores
     // are FMAs of its elements (broadcast) with rows of k^T
     const int64_t ld = tk_vectors * 16;
-    float *kt = thread_scratch<float>(kScratchC, static_cast<size_t>(a.d * ld));
     for (int64_t c = 0; c < a.d; c++) {
         std::fill(kt + c * ld + a.tk, kt + (c + 1) * ld, 0.f);
     }
@@ -438,15 +442,22 @@ GATUN_AVX512 void small_head(const Attention &a, int64_t bi, int64_t head) {
 }
 
 // Heads spread by share() rather than OpenMP: the matmuls around attention run on share()'s
-// helpers too, which are then awake, where OpenMP's thread would have to be woken.
+// helpers too, which are then awake, where OpenMP's thread would have to be woken. Each
+// worker transposes k into its own slice of one buffer owned by this call.
 void small_heads(const Attention &a) {
     const int64_t heads = a.b * a.h;
-    auto head = [&](int64_t bh) { small_head(a, bh / a.h, bh % a.h); };
-    if (heads * a.tq * a.tk * a.d >= kSmallSerialWork) {
+    const bool shared = heads * a.tq * a.tk * a.d >= kSmallSerialWork;
+    // slices rounded to whole cache lines keep them 64-byte aligned
+    const int64_t slice = (small_head_floats(a) + 15) / 16 * 16;
+    Buffer kt(static_cast<size_t>(slice * (shared ? share_width() : 1)) * sizeof(float));
+    auto head = [&](int64_t bh, int worker) {
+        small_head(a, bh / a.h, bh % a.h, kt.as<float>() + worker * slice);
+    };
+    if (shared) {
         share(heads, head);
     } else {
         for (int64_t bh = 0; bh < heads; bh++) {
-            head(bh);
+            head(bh, 0);
         }
     }
 }

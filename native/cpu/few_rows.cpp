@@ -23,6 +23,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "helpers.hpp"
@@ -125,18 +126,22 @@ GATUN_AVX512 void panel_rows(int64_t m, const float *a, int64_t lda, const float
     }
 }
 
-// Whether oneDNN packs an f32 [k, n] weight as the panels above; asked once per shape.
+// Whether oneDNN packs an f32 [k, n] weight as the panels above; asked of oneDNN once per
+// shape, then read under a shared lock (every call asks).
 bool packs_as_panels(int64_t k, int64_t n) {
-    static std::mutex mutex;
+    static std::shared_mutex mutex;
     static std::map<std::pair<int64_t, int64_t>, bool> known;
-    std::lock_guard<std::mutex> lock(mutex);
-    auto found = known.find({k, n});
-    if (found != known.end()) {
-        return found->second;
+    {
+        std::shared_lock<std::shared_mutex> lock(mutex);
+        auto found = known.find({k, n});
+        if (found != known.end()) {
+            return found->second;
+        }
     }
     dnnl::memory::desc panels({1, k, n}, dnnl::memory::data_type::f32,
                               dnnl::memory::format_tag::aCB16b64c);
     bool same = packed_weights_md(GATUN_F32, k, n) == panels;
+    std::unique_lock<std::shared_mutex> lock(mutex);
     known.emplace(std::make_pair(k, n), same);
     return same;
 }
@@ -161,7 +166,7 @@ void few_rows_matmul(int64_t m, int64_t n, int64_t k, const float *a, int64_t ld
     // through share(), so that a helper that is not awake leaves its run to the caller
     const int64_t chunk = std::max<int64_t>(1, (panels + share_width() - 1) / share_width());
     const int64_t chunks = (panels + chunk - 1) / chunk;
-    auto run = [&](int64_t c) {
+    auto run = [&](int64_t c, int) {
         const int64_t end = std::min(panels, (c + 1) * chunk);
         for (int64_t p = c * chunk; p < end; p++) {
             panel_rows(m, a, lda, packed + p * panel_floats, k,
@@ -172,7 +177,7 @@ void few_rows_matmul(int64_t m, int64_t n, int64_t k, const float *a, int64_t ld
         share(chunks, run);
     } else {
         for (int64_t c = 0; c < chunks; c++) {
-            run(c);
+            run(c, 0);
         }
     }
 }

@@ -57,21 +57,23 @@ void check_norm(const NormArgs &a) {
 // Below this many elements a norm runs on the calling thread; above, in items this big.
 constexpr int64_t kLoopElements = kParallelThreshold;
 
-// The sum over x[0, n) of x - shift, or of its square, in double: kLanes partial sums side by
-// side (always in the same order, so the result is reproducible), which the compiler turns
-// into vector adds; one running sum is a chain of dependent adds, 4 cycles per element.
-double sum_of(int64_t n, const float *x, double shift, bool squared) {
+// The sum over j in [0, n) of x(j) - shift, or of its square, in double: kLanes partial
+// sums side by side (always in the same order, so the result is reproducible), which the
+// compiler turns into vector adds; one running sum is a chain of dependent adds, 4 cycles
+// per element.
+template <class X>
+double sum_of(int64_t n, const X &x, double shift, bool squared) {
     constexpr int kLanes = 8;
     double part[kLanes] = {};
     int64_t j = 0;
     for (; j + kLanes <= n; j += kLanes) {
         for (int l = 0; l < kLanes; l++) {
-            double v = x[j + l] - shift;
+            double v = x(j + l) - shift;
             part[l] += squared ? v * v : v;
         }
     }
     for (; j < n; j++) {
-        double v = x[j] - shift;
+        double v = x(j) - shift;
         part[0] += squared ? v * v : v;
     }
     double total = 0;
@@ -81,39 +83,53 @@ double sum_of(int64_t n, const float *x, double shift, bool squared) {
     return total;
 }
 
-// Rows [r0, r1) of the norm. Each row is read into f32 scratch before anything is written,
-// so dst and sum_dst may alias src or residual (row for row).
-void norm_rows(const NormArgs &a, int64_t r0, int64_t r1) {
-    float *x = thread_scratch<float>(kScratchA, static_cast<size_t>(a.c));
-    with_dtype(a.dtype, [&](auto tag) {
-        using T = decltype(tag);
-        const T *src = static_cast<const T *>(a.src);
-        const T *res = static_cast<const T *>(a.residual);
-        T *dst = static_cast<T *>(a.dst);
-        T *sum = static_cast<T *>(a.sum_dst);
-        for (int64_t r = r0; r < r1; r++) {
-            for (int64_t j = 0; j < a.c; j++) {
-                float v = to_float(src[r * a.src_ld + j]);
-                x[j] = res ? v + to_float(res[r * a.residual_ld + j]) : v;
-            }
-            if (sum) {
-                for (int64_t j = 0; j < a.c; j++) {
-                    sum[r * a.sum_ld + j] = from_float<T>(x[j]);
-                }
-            }
-            const double mean =
-                    a.rms ? 0.0 : sum_of(a.c, x, 0.0, false) / static_cast<double>(a.c);
-            const double squares = sum_of(a.c, x, mean, true);
-            const float m = static_cast<float>(mean);
-            const float inv = static_cast<float>(
-                    1.0 / std::sqrt(squares / static_cast<double>(a.c) + a.eps));
-            for (int64_t j = 0; j < a.c; j++) {
-                float y = (x[j] - m) * inv;
-                y = y * (a.gamma ? a.gamma[j] : 1.f) + (a.beta ? a.beta[j] : 0.f);
-                dst[r * a.dst_ld + j] = from_float<T>(y);
-            }
+// Rows up to this long are first summed (x = src + residual) into a buffer on the stack;
+// longer ones recompute x in each of the three passes (sum, squares, output).
+constexpr int64_t kStackRow = 4096;
+
+// One row from x(j), j in [0, C), into d (and u = sum_dst's row, or NULL).
+template <class T, class X>
+void norm_row(const NormArgs &a, const X &x, T *d, T *u) {
+    const double mean =
+            a.rms ? 0.0 : sum_of(a.c, x, 0.0, false) / static_cast<double>(a.c);
+    const double squares = sum_of(a.c, x, mean, true);
+    const float m = static_cast<float>(mean);
+    const float inv =
+            static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(a.c) + a.eps));
+    for (int64_t j = 0; j < a.c; j++) {
+        const float v = x(j);
+        if (u) {
+            u[j] = from_float<T>(v);
         }
-    });
+        const float y = (v - m) * inv;
+        d[j] = from_float<T>(y * (a.gamma ? a.gamma[j] : 1.f) + (a.beta ? a.beta[j] : 0.f));
+    }
+}
+
+// Rows [r0, r1) of the norm. Every element of a row is read before any of it is written,
+// so dst and sum_dst may alias src or residual (row for row). No scratch memory: helper
+// threads run this too.
+template <class T>
+void norm_rows(const NormArgs &a, int64_t r0, int64_t r1) {
+    alignas(64) float row[kStackRow];
+    for (int64_t r = r0; r < r1; r++) {
+        const T *s = static_cast<const T *>(a.src) + r * a.src_ld;
+        const T *q = a.residual ? static_cast<const T *>(a.residual) + r * a.residual_ld
+                                : nullptr;
+        T *d = static_cast<T *>(a.dst) + r * a.dst_ld;
+        T *u = a.sum_dst ? static_cast<T *>(a.sum_dst) + r * a.sum_ld : nullptr;
+        if (a.c <= kStackRow) {
+            for (int64_t j = 0; j < a.c; j++) {
+                row[j] = q ? to_float(s[j]) + to_float(q[j]) : to_float(s[j]);
+            }
+            norm_row(a, [&](int64_t j) { return row[j]; }, d, u);
+        } else {
+            auto x = [&](int64_t j) {
+                return q ? to_float(s[j]) + to_float(q[j]) : to_float(s[j]);
+            };
+            norm_row(a, x, d, u);
+        }
+    }
 }
 
 void norm(NormArgs a) {
@@ -124,14 +140,19 @@ void norm(NormArgs a) {
     if (a.rows == 1) {
         a.src_ld = a.dst_ld = a.residual_ld = a.sum_ld = a.c;
     }
-    if (a.rows * a.c < kLoopElements) {
-        norm_rows(a, 0, a.rows);
-        return;
-    }
-    // items of about kLoopElements elements: enough to share, few enough claims
-    const int64_t rows = std::max<int64_t>(1, kLoopElements / a.c);
-    auto item = [&](int64_t i) { norm_rows(a, i * rows, std::min(a.rows, (i + 1) * rows)); };
-    share((a.rows + rows - 1) / rows, item);
+    with_dtype(a.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if (a.rows * a.c < kLoopElements) {
+            norm_rows<T>(a, 0, a.rows);
+            return;
+        }
+        // items of about kLoopElements elements: enough to share, few enough claims
+        const int64_t rows = std::max<int64_t>(1, kLoopElements / a.c);
+        auto item = [&](int64_t i, int) {
+            norm_rows<T>(a, i * rows, std::min(a.rows, (i + 1) * rows));
+        };
+        share((a.rows + rows - 1) / rows, item);
+    });
 }
 
 }  // namespace

@@ -22,11 +22,12 @@ inline bool has_avx512() {
 }
 
 // e^x by 2^n e^r with |r| <= ln2 / 2 and a degree-6 polynomial for e^r (relative error
-// about 2e-7); scalef makes 2^n without bit tricks. x is clamped to [-104, 88], where e^x
-// runs from 0 (after rounding) to just under float's largest, so -inf gives 0 (not the NaN
-// of -inf - -inf), and NaN stays NaN (min and max return their second operand then).
+// about 2e-7); scalef makes 2^n without bit tricks. x is clamped to [-104, 89], where e^x
+// runs from 0 (after rounding) to past float's largest (scalef then gives +inf), so -inf
+// gives 0 (not the NaN of -inf - -inf), +inf gives +inf, and NaN stays NaN (min and max
+// return their second operand then).
 GATUN_AVX512 inline __m512 exp_ps(__m512 x) {
-    x = _mm512_min_ps(_mm512_set1_ps(88.f), x);
+    x = _mm512_min_ps(_mm512_set1_ps(89.f), x);
     x = _mm512_max_ps(_mm512_set1_ps(-104.f), x);
     __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -130,7 +130,7 @@ GATUN_API gatun_status gatun_matmul_packed(int32_t dtype, int64_t m, int64_t n, 
 /* --- normalisation ---------------------------------------------------------------------
  * x = src + residual (residual may be NULL); sum_dst, when not NULL, receives x.
  * layer norm: dst = (x - mean(x)) / sqrt(var(x) + eps) * gamma + beta, over each row of C.
- *   The variance is computed from centred values, in fp32.
+ *   Mean and variance (from centred values) are computed in double, from x in fp32.
  * rms norm:   dst = x / sqrt(mean(x^2) + eps) * gamma.
  *   src, residual, dst, sum_dst: [rows, C] with row strides (*_ld >= C), one dtype.
  *   gamma, beta: [C] fp32, or NULL for 1 and 0.

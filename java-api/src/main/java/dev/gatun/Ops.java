@@ -451,8 +451,8 @@ public final class Ops {
     /**
      * {@code layerNorm(x + residual)}, the residual add fused; residual [..., C] or null.
      *
-     * <p>The mean and the variance (from centred values) are computed in fp32 over each row
-     * of C. x and residual are read in place when their last stride is 1 and their leading
+     * <p>The mean and the variance (from centred values) are computed over each row of C in
+     * fp32 or better (the native CPU backend accumulates in double). x and residual are read in place when their last stride is 1 and their leading
      * dims merge into one row stride, otherwise copied; gamma and beta are copied when not
      * contiguous.
      *
