@@ -1,5 +1,8 @@
 // gatun_matmul: dst[b] = act(a[b] x w[b] + bias) + residual[b], one oneDNN matmul primitive
 // with the activation and the residual add fused as post-ops (one rounding to dst's dtype).
+// A plain f32 product (one batch, nothing fused, plain or transposed operands) goes to
+// oneDNN's dnnl_sgemm instead (matmul_by_sgemm). Packed weights: gatun_matmul_packed below,
+// few rows of them on Gatun's own kernel (few_rows.cpp).
 //
 // oneDNN 3.13's fast (brgemm) kernels take a and w in any strides with one inner stride 1
 // and dst row-major with any row stride, but fall back to the reference kernel (about 100x
@@ -131,8 +134,55 @@ void matmul_without_product(int32_t dtype, const Operands &o) {
     });
 }
 
+// The operand's transpose flag and leading dimension for dnnl_sgemm (row-major), or false
+// where its strides are not a plain or transposed matrix of at least 2 x 2.
+bool gemm_operand(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride,
+                  char &trans, int64_t &ld) {
+    if (rows < 2 || cols < 2) {
+        return false;
+    }
+    if (col_stride == 1 && row_stride >= cols) {
+        trans = 'N';
+        ld = row_stride;
+        return true;
+    }
+    if (row_stride == 1 && col_stride >= rows) {
+        trans = 'T';
+        ld = col_stride;
+        return true;
+    }
+    return false;
+}
+
+// A plain f32 product (one batch, no bias, activation or residual) through dnnl_sgemm, whose
+// gemm kernels ran it 5 to 15% faster than the matmul primitive's on the 2-core Xeon of
+// bench/RESULTS.md (n = 512 to 2048). Returns false, computing nothing, for anything else.
+bool matmul_by_sgemm(int32_t dtype, const Operands &o) {
+    if (dtype != GATUN_F32 || o.packed || o.batch != 1 || o.bias || o.residual ||
+        o.activation != GATUN_ACT_NONE || o.ds[2] != 1 || o.m < 2 || o.n < 2 ||
+        o.ds[1] < o.n) {
+        return false;
+    }
+    char ta, tw;
+    int64_t lda, ldw;
+    if (!gemm_operand(o.m, o.k, o.as[1], o.as[2], ta, lda) ||
+        !gemm_operand(o.k, o.n, o.ws[1], o.ws[2], tw, ldw)) {
+        return false;
+    }
+    dnnl_status_t status = dnnl_sgemm(ta, tw, o.m, o.n, o.k, 1.f, static_cast<const float *>(o.a),
+                                      lda, static_cast<const float *>(o.w), ldw, 0.f,
+                                      static_cast<float *>(o.dst), o.ds[1]);
+    if (status != dnnl_success) {
+        throw Failure{GATUN_ERR_ONEDNN, concat("dnnl_sgemm failed with status ", status)};
+    }
+    return true;
+}
+
 // Steps 1 to 4 of the file comment, for a dtype oneDNN computes in.
 void matmul_native(int32_t dtype, const Operands &o) {
+    if (matmul_by_sgemm(dtype, o)) {
+        return;
+    }
     const int64_t dims[3] = {o.batch, o.m, o.n};
     const int64_t dense[3] = {o.m * o.n, o.n, 1};
     const size_t dst_bytes = static_cast<size_t>(o.batch * o.m * o.n * dtype_size(dtype));
