@@ -1,6 +1,10 @@
 // gatun_attention: dst = softmax(scale q k^T + mask) v per batch and query head, with
 // grouped-query attention (query head h reads key/value head h / G, G = H / Hkv).
 //
+// Short f32 sequences on AVX-512 CPUs (Tq·Tk·D up to kLoopWork, Tk and D up to 128: a
+// sentence, a decoding step over a short cache) take small_heads() first: one function per
+// head with the scores in registers (see "small heads" below). Everything else:
+//
 // When the scores of the whole call fit kBatchedScoreBytes, the call is big enough
 // (kBatchedMinWork) and is not decoding (Tq > kRuntimeTkRows), steps 1 to 5 below run once
 // for the whole call instead

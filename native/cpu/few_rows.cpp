@@ -6,9 +6,10 @@
 // of a (up to 7 per pass, further passes from L1/L2), and spreads its panels with share(),
 // whose caller never waits for a helper thread to wake: on the 2-core Xeon of
 // bench/RESULTS.md, oneDNN's matmul behind OpenMP cost 3.1 ms of MiniLM's 4.4 ms per
-// sentence, mostly waking OpenMP's second thread 24 times. Alone, the kernel is 10-30%
-// faster than oneDNN's up to 14 rows and level with it from 15 to 64 (1,152 to 1,536
-// columns of 384 to 1,536 rows); kFewRows stays below the level stretch.
+// sentence, mostly waking OpenMP's second thread 24 times. On warm threads the kernel is
+// 10-30% faster than oneDNN's up to 14 rows, level from 15 to 64, and 5-10% slower from 140
+// to 560 (MiniLM's shapes); inside MiniLM at 140 rows a batch it still won, since each
+// oneDNN call woke OpenMP's thread, hence kFewRows = 256.
 //
 // The layout: for f32 on AVX-512 CPUs oneDNN packs a [K, N] weight as aCB16b64c, i.e. panels
 // of 64 columns, each panel K (padded to 16) rows of 64 contiguous floats, zero-padded past
@@ -36,7 +37,9 @@ namespace {
 
 constexpr int64_t kPanel = 64;   // columns per panel of the packed layout
 constexpr int64_t kKBlock = 16;  // K is padded to a multiple of this
-// Rows per kernel call: R rows x 4 vectors of accumulators, within the 32 registers.
+// Rows per kernel call. 7 rows x 4 vectors are 28 accumulators, which with the 4 weight
+// vectors and a broadcast make 33 registers: GCC keeps one accumulator on the stack (a load
+// and a store per 28 FMAs). 7 lets up to 7 rows take a single pass; 6 was not measured.
 constexpr int kTileRows = 7;
 // Weight rows a kernel prefetches ahead of the row it multiplies (4 KiB of a panel).
 constexpr int64_t kPrefetchRows = 16;

@@ -40,11 +40,13 @@ class AttentionTest {
         new Spec("masked rows", 1, 2, 2, 4, 7, 8, false, new long[] {4, 7}, null, false),
         new Spec("permuted [B,T,H,D]", 2, 4, 2, 7, 19, 16, true, new long[] {19},
                 new int[] {19, 12}, true),
-        // the native backend has three paths: the whole call at once when B·H·Tq·Tk·D is
-        // at least 2^20 and Tq > 8 (the first two below), else per block of query rows, by
-        // plain loops when rows·Tk·D is at most 65536 (the cases above), else by oneDNN
-        // matmuls: "long keys, mask" has one row alone over that limit, whatever the thread
-        // count that sets the blocks, and its Tq <= 8 takes the runtime-Tk matmuls
+        // the native backend has four paths: on AVX-512 CPUs, F32 calls with Tq·Tk·D at
+        // most 65536 and Tk, D at most 128 run per head in registers (the F32 cases above
+        // but "causal Tq=Tk=67"); else the whole call at once when B·H·Tq·Tk·D is at least
+        // 2^20 and Tq > 8 (the first two below), else per block of query rows, by plain
+        // loops when rows·Tk·D is at most 65536 (the cases above), else by oneDNN matmuls:
+        // "long keys, mask" has one row alone over that limit, whatever the thread count
+        // that sets the blocks, and its Tq <= 8 takes the runtime-Tk matmuls
         new Spec("long, GQA, key lengths", 2, 4, 2, 130, 130, 64, true, null,
                 new int[] {130, 77}, false),
         new Spec("whole call, mask, D=48", 3, 4, 4, 32, 80, 48, false,
