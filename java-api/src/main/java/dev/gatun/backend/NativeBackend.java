@@ -66,7 +66,10 @@ public final class NativeBackend implements Backend {
      * The packed weights this class issued, by value (a wrapper's relabelled copy of one is
      * found too), with their packed size in bytes: segments compare by address alone, so a
      * record over a shorter slice of the same memory is told apart by its size. Weak, so
-     * that a dropped model's entries go with it.
+     * that a dropped model's entries go with it. A new weight may be given a freed one's
+     * address, and so equal its stale record: {@link #packWeight} replaces that key, since
+     * a map keeps the first of two equal keys and would lose the entry when the stale one
+     * is collected.
      */
     private static final Map<PackedWeight, Long> ISSUED =
             Collections.synchronizedMap(new WeakHashMap<>());
@@ -190,7 +193,10 @@ public final class NativeBackend implements Backend {
         call(op, () -> gatun_h.gatun_pack_weights(code(w), k, n, segment(w), s.of2(0, w),
                 packed));
         PackedWeight result = new PackedWeight(this, w.dtype(), k, n, packed);
-        ISSUED.put(result, bytes);
+        synchronized (ISSUED) {
+            ISSUED.remove(result);
+            ISSUED.put(result, bytes);
+        }
         return result;
     }
 

@@ -10,6 +10,7 @@ import dev.gatun.Activation;
 import dev.gatun.Backends;
 import dev.gatun.DType;
 import dev.gatun.GatunException;
+import dev.gatun.PackedWeight;
 import dev.gatun.RopeStyle;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
@@ -271,6 +272,30 @@ class NativeBackendTest {
         backend.matmul(a, w, bias, Activation.SILU, residual, dst);
         assertClose(DType.F32, matmulReference(a, w, bias, Activation.SILU, residual), dst,
                 "matmul K=0");
+    }
+
+    @Test
+    void aWeightPackedWhereAFreedOneLayIsStillAccepted() {
+        // a model closed and another loaded: the allocator hands the new packed weight the
+        // freed one's address, so its record equals the old one. The backend must know the
+        // new record; once the old one is collected, a lookup that kept the old key fails.
+        long m = 5, k = 48, n = 40;
+        Tensor a = random(DType.F32, 1, m, k);
+        Tensor w = random(DType.F32, 1, k, n);
+        double[] expected = matmulReference(a, w, null, Activation.NONE, null);
+        Tensor a2 = a.reshape(m, k), w2 = w.reshape(k, n);
+        for (int round = 0; round < 8; round++) {
+            try (Scope first = Scope.open()) {
+                backend.packWeight(first, w2);
+            }
+            try (Scope second = Scope.open()) {
+                PackedWeight packed = backend.packWeight(second, w2);
+                System.gc();
+                Tensor dst = Tensor.allocate(second, DType.F32, m, n);
+                backend.matmulPacked(a2, packed, null, Activation.NONE, null, dst);
+                assertClose(DType.F32, expected, dst, "packed weight, round " + round);
+            }
+        }
     }
 
     private double[] matmulReference(Tensor a, Tensor w, Tensor bias, Activation act,

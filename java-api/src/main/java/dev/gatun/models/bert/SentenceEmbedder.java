@@ -384,7 +384,15 @@ public final class SentenceEmbedder implements AutoCloseable {
         return pooled;
     }
 
-    /** Frees the tokenizer and, when this embedder owns them, the model's weights. */
+    /**
+     * Frees the tokenizer and, when this embedder owns them, the model's weights. Call it
+     * after the last {@link #embed} has returned: while one is still reading the weights,
+     * closing them fails with an {@code IllegalStateException} and leaves them allocated.
+     * The embedder takes no new calls after that; call close again once the running ones
+     * return (each step is done once), and the weights are freed.
+     *
+     * @throws IllegalStateException if a call is still running on the weights
+     */
     @Override
     public void close() {
         tokenizer.close();
