@@ -612,9 +612,108 @@ public final class Ops {
         return attend("attentionWithWeights", q, k, v, scale, causal, mask, keyLengths, true);
     }
 
+    /**
+     * Attention over a ragged batch: several sequences laid end to end along one axis of
+     * N = sum(lengths) positions, each query seeing only the keys of its own sequence (a
+     * block-diagonal mask, computed block by block so that no work goes to the masked
+     * blocks). A batch of texts of different lengths runs this way without padding.
+     *
+     * <p>The blocks are computed one by one, each a {@link #attention} call on views of q, k,
+     * v and the result; their read rules are those of {@link #attention}.
+     *
+     * @param q       [1, H, N, D]
+     * @param k       [1, Hkv, N, D], H a multiple of Hkv
+     * @param v       [1, Hkv, N, D]
+     * @param scale   usually 1 / sqrt(D)
+     * @param causal  within each sequence, query i sees keys j <= i
+     * @param lengths each sequence's positions, each >= 1, summing to N; read at the call
+     * @return [1, H, N, D], a view of memory laid out as [1, N, H, D], as {@link #attention}
+     * @throws IllegalArgumentException if a shape rule above is broken, a length is below 1,
+     *     the lengths do not sum to N, scale is not finite, or a dtype or device rule is
+     *     broken
+     * @throws IllegalStateException if a tensor or this scope is closed
+     */
+    public Tensor raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                                  int[] lengths) {
+        String op = "raggedAttention";
+        checkAttention(op, q, k, v, scale, null, null, false);
+        long n = q.dim(2);
+        if (q.dim(0) != 1 || k.dim(2) != n) {
+            throw new IllegalArgumentException(op + ": q must be [1, H, N, D] and k, v [1, Hkv,"
+                    + " N, D] with the same N, got q=" + Checks.shape(q) + ", k="
+                    + Checks.shape(k));
+        }
+        if (lengths == null) {
+            throw new IllegalArgumentException(op + ": lengths must not be null");
+        }
+        int[] blocks = lengths.clone();
+        long sum = 0;
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i] < 1) {
+                throw new IllegalArgumentException(op + ": lengths[" + i + "]=" + blocks[i]
+                        + " must be >= 1");
+            }
+            sum += blocks[i];
+        }
+        if (sum != n) {
+            throw new IllegalArgumentException(op + ": lengths sum to " + sum + ", must sum to "
+                    + "N=" + n + " (q=" + Checks.shape(q) + ")");
+        }
+        long h = q.dim(1);
+        long d = q.dim(3);
+        Tensor out = backend.allocateUninitialized(scope, q.dtype(), 1, n, h, d)
+                .permute(0, 2, 1, 3);
+        if (out.numel() == 0) {
+            return out;
+        }
+        Tensor qv = lastUnit(op, "q", q);
+        Tensor kv = lastUnit(op, "k", k);
+        Tensor vv = lastUnit(op, "v", v);
+        long start = 0;
+        for (int len : blocks) {
+            long end = start + len;
+            backend.attention(qv.slice(2, start, end), kv.slice(2, start, end),
+                    vv.slice(2, start, end), scale, causal, null, null,
+                    out.slice(2, start, end), null);
+            start = end;
+        }
+        return out;
+    }
+
     private AttentionResult attend(String op, Tensor q, Tensor k, Tensor v, float scale,
                                    boolean causal, Tensor mask, Tensor keyLengths,
                                    boolean withWeights) {
+        checkAttention(op, q, k, v, scale, mask, keyLengths, withWeights);
+        long b = q.dim(0);
+        long h = q.dim(1);
+        long tq = q.dim(2);
+        long d = q.dim(3);
+        long tk = k.dim(2);
+        long[] scoreShape = {b, h, tq, tk};
+
+        // the output's memory is [B, Tq, H, D], so that merging the heads afterwards is a
+        // reshape instead of a copy; with no keys every row is fully masked, hence zeros
+        long[] merged = {b, tq, h, d};
+        Tensor out = (tk == 0 ? backend.allocate(scope, q.dtype(), merged)
+                : backend.allocateUninitialized(scope, q.dtype(), merged)).permute(0, 2, 1, 3);
+        Tensor weights = withWeights ? backend.allocate(scope, DType.F32, scoreShape) : null;
+        if (out.numel() == 0 || tk == 0) {
+            // no keys: every query row is fully masked, and fully masked rows output zeros
+            return new AttentionResult(out, weights);
+        }
+        Tensor qv = lastUnit(op, "q", q);
+        Tensor kv = lastUnit(op, "k", k);
+        Tensor vv = lastUnit(op, "v", v);
+        Tensor m = mask == null ? null : mask.expand(scoreShape);
+        Tensor lengths = keyLengths == null ? null
+                : Checks.contiguous(op, "keyLengths", keyLengths, backend, scope);
+        backend.attention(qv, kv, vv, scale, causal, m, lengths, out, weights);
+        return new AttentionResult(out, weights);
+    }
+
+    /** The checks {@link #attention} makes of its operands (mask, keyLengths may be null). */
+    private void checkAttention(String op, Tensor q, Tensor k, Tensor v, float scale,
+                                Tensor mask, Tensor keyLengths, boolean withWeights) {
         Checks.tensor(op, "q", q);
         Checks.tensor(op, "k", k);
         Checks.tensor(op, "v", v);
@@ -668,25 +767,6 @@ public final class Ops {
                     + "weights, got q=" + Checks.shape(q));
         }
         Checks.scopeOpen(op, scope);
-
-        // the output's memory is [B, Tq, H, D], so that merging the heads afterwards is a
-        // reshape instead of a copy; with no keys every row is fully masked, hence zeros
-        long[] merged = {b, tq, h, d};
-        Tensor out = (tk == 0 ? backend.allocate(scope, q.dtype(), merged)
-                : backend.allocateUninitialized(scope, q.dtype(), merged)).permute(0, 2, 1, 3);
-        Tensor weights = withWeights ? backend.allocate(scope, DType.F32, scoreShape) : null;
-        if (out.numel() == 0 || tk == 0) {
-            // no keys: every query row is fully masked, and fully masked rows output zeros
-            return new AttentionResult(out, weights);
-        }
-        Tensor qv = lastUnit(op, "q", q);
-        Tensor kv = lastUnit(op, "k", k);
-        Tensor vv = lastUnit(op, "v", v);
-        Tensor m = mask == null ? null : mask.expand(scoreShape);
-        Tensor lengths = keyLengths == null ? null
-                : Checks.contiguous(op, "keyLengths", keyLengths, backend, scope);
-        backend.attention(qv, kv, vv, scale, causal, m, lengths, out, weights);
-        return new AttentionResult(out, weights);
     }
 
     private static void checkKeyLengths(String op, Tensor keyLengths, long tk) {

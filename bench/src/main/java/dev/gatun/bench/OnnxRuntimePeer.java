@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gatun.models.bert.BertTokenizer;
 import dev.gatun.models.bert.MiniLm;
+import dev.gatun.models.bert.PaddedBatches;
 import dev.gatun.models.bert.SentenceEmbedder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,11 +18,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * all-MiniLM-L6-v2 on ONNX Runtime (CPU execution provider), embedding texts exactly as
- * Gatun's {@link SentenceEmbedder} does: the same tokenizer and truncation (256 tokens),
- * the same batches ({@link SentenceEmbedder#batches}: texts of similar length together),
- * each right-padded to its longest text with an attention mask, mean pooling over the real
- * tokens, L2 normalisation. Both engines therefore compute the same padded tokens.
+ * all-MiniLM-L6-v2 on ONNX Runtime (CPU execution provider), embedding texts to the same
+ * vectors as Gatun's {@link SentenceEmbedder}: the same tokenizer and truncation (256
+ * tokens), mean pooling over the real tokens, L2 normalisation. The model's graph takes
+ * right-padded [B, T] IDs with an attention mask, so texts run as {@link PaddedBatches}
+ * (texts of similar length together, the least padding for the number of passes), the way
+ * a runtime that needs padding is best used; Gatun runs the texts end to end, unpadded
+ * ({@link dev.gatun.models.bert.BertModel#forwardRagged}), so on mixed lengths it computes
+ * fewer tokens than this peer (478 against 523 on the benchmark's 32 sentences).
  *
  * <p>The session reads the same ONNX file Gatun imports (the class path resource
  * {@link MiniLm#ONNX_RESOURCE}), with every graph optimisation on and as many intra-op
@@ -82,7 +86,7 @@ public final class OnnxRuntimePeer implements AutoCloseable {
             lengths[i] = all[i].length;
         }
         float[][] out = new float[n][];
-        for (int[] batch : SentenceEmbedder.batches(lengths)) {
+        for (int[] batch : PaddedBatches.of(lengths)) {
             int[][] ids = new int[batch.length][];
             for (int j = 0; j < batch.length; j++) {
                 ids[j] = all[batch[j]];

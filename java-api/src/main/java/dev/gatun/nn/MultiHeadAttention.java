@@ -24,8 +24,8 @@ import dev.gatun.Tensor;
  * are scaled by 1 / sqrt(D). {@link #packed} joins q, k and v into one product.
  *
  * <p>Rotary embedding, when configured, rotates q and k of self-attention at their absolute
- * positions: 0..T-1 without a cache, the cache's length onwards with one. Cross-attention
- * never rotates.
+ * positions: 0..T-1 without a cache, the cache's length onwards with one, and from 0 in each
+ * sequence of a ragged batch ({@link AttentionMask#ragged}). Cross-attention never rotates.
  */
 public final class MultiHeadAttention {
     private final Linear query;
@@ -268,6 +268,10 @@ public final class MultiHeadAttention {
         AttentionMask m = mask == null ? AttentionMask.NONE : mask;
         long b = x.dim(0);
         long tq = x.dim(1);
+        int[] ragged = m.ragged();
+        if (ragged != null) {
+            checkRagged(ragged, x, memory, cache, withWeights);
+        }
 
         // q = x Wq^T, viewed as [B, H, Tq, D]; k, v: from memory, or projected from x
         // (rotated, then appended to the cache)
@@ -294,7 +298,8 @@ public final class MultiHeadAttention {
             }
             if (rope != null) {
                 long start = cache == null ? 0 : cache.length();
-                Tensor positions = Tensors.positions(ops, start, tq);
+                Tensor positions = ragged != null ? raggedPositions(ops, ragged)
+                        : Tensors.positions(ops, start, tq);
                 q = ops.rope(q, positions, rope.theta(), rope.style());
                 k = ops.rope(k, positions, rope.theta(), rope.style());
             }
@@ -309,7 +314,9 @@ public final class MultiHeadAttention {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Tensor o;
         Tensor weights = null;
-        if (withWeights) {
+        if (ragged != null) {
+            o = ops.raggedAttention(q, k, v, scale, m.causal(), ragged);
+        } else if (withWeights) {
             Ops.AttentionResult r = ops.attentionWithWeights(q, k, v, scale, m.causal(),
                     m.additive(), m.keyLengths());
             o = r.output();
@@ -327,6 +334,44 @@ public final class MultiHeadAttention {
         // y = merged Wo^T + residual
         Tensor y = output.forward(ops, merged, Activation.NONE, residual);
         return new Output(y, weights);
+    }
+
+    /**
+     * Checks a call on a ragged batch: self-attention without a cache over x [1, N, C],
+     * the lengths summing to N, no weights asked for (they would be a block-diagonal
+     * [1, H, N, N] mostly of zeros).
+     */
+    private static void checkRagged(int[] ragged, Tensor x, KeyValues memory,
+                                    KVCache.Layer cache, boolean withWeights) {
+        long sum = 0;
+        for (int len : ragged) {
+            sum += len;
+        }
+        if (x.dim(0) != 1 || sum != x.dim(1)) {
+            throw new IllegalArgumentException("MultiHeadAttention: a ragged batch needs x "
+                    + "[1, N, C] with N the sum of the lengths " + sum + ", got "
+                    + x.describe());
+        }
+        if (memory != null || cache != null || withWeights) {
+            throw new IllegalArgumentException("MultiHeadAttention: a ragged batch is for "
+                    + "self-attention without a cache or weights");
+        }
+    }
+
+    /** I32 [N]: each sequence's positions in a ragged batch, restarting at 0. */
+    private static Tensor raggedPositions(Ops ops, int[] ragged) {
+        int n = 0;
+        for (int len : ragged) {
+            n += len;
+        }
+        int[] p = new int[n];
+        int at = 0;
+        for (int len : ragged) {
+            for (int i = 0; i < len; i++) {
+                p[at++] = i;
+            }
+        }
+        return Tensors.ints(ops, p, n);
     }
 
     /** [B, T, n·D] contiguous -> a [B, n, T, D] view. */

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -65,6 +66,52 @@ class MultiHeadAttentionTest {
                             + " rope=" + style + " packed=" + packed);
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndRope")
+    void aRaggedBatchIsEachSequenceAlone(String backend, RopeStyle style) {
+        try (Support s = new Support()) {
+            Ops ops = s.ops(backend);
+            Support.Attn attn = s.attention(C, C, H, HKV, D, true,
+                    style == null ? null : Support.rope(style));
+            int[] lengths = {3, 1, T, 5};
+            int n = Arrays.stream(lengths).sum();
+            Support.Param x = s.input(1, n, C);
+
+            for (boolean packedWeights : new boolean[] {false, true}) {
+                MultiHeadAttention module = packedWeights ? attn.module().packed(ops)
+                        : attn.module();
+                for (boolean causal : new boolean[] {false, true}) {
+                    AttentionMask mask = AttentionMask.ragged(lengths).withCausal(causal);
+                    Tensor y = module.forward(ops, x.tensor(), mask);
+                    assertEquals(List.of(1L, (long) n, (long) C),
+                            List.of(y.dim(0), y.dim(1), y.dim(2)));
+                    // the reference runs each sequence alone, its positions from 0
+                    double[] expected = new double[n * C];
+                    int start = 0;
+                    for (int len : lengths) {
+                        double[] xi = Arrays.copyOfRange(x.values(), start * C,
+                                (start + len) * C);
+                        Ref.Attention ref = attn.apply(xi, 1, len, null, len, 0, causal, null,
+                                null, null);
+                        System.arraycopy(ref.out(), 0, expected, start * C, len * C);
+                        start += len;
+                    }
+                    s.assertClose(expected, y, 1e-5, "ragged " + Arrays.toString(lengths)
+                            + " causal=" + causal + " rope=" + style + " packed weights="
+                            + packedWeights);
+                }
+            }
+
+            Tensor x2 = s.input(2, 4, C).tensor();
+            assertThrows(IllegalArgumentException.class, () -> attn.module().forward(ops, x2,
+                    AttentionMask.ragged(new int[] {4, 4})), "B = 2");
+            assertThrows(IllegalArgumentException.class, () -> attn.module().forward(ops,
+                    x.tensor(), AttentionMask.ragged(new int[] {n - 1})), "lengths short of N");
+            assertThrows(IllegalArgumentException.class, () -> AttentionMask.ragged(
+                    new int[] {3, 0}), "a length of 0");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.gatun.ops;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.gatun.DType;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
@@ -17,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * heads, one query over a cache of 37 keys, causal masks with Tq < Tk (bottom-right
  * aligned), key lengths including 0, additive padding and full masks, fully masked rows
  * (zeros), head dims 8, 16, 64 and 80, and q/k/v given as [B, T, H, D] tensors permuted to
- * [B, H, T, D].
+ * [B, H, T, D]; and {@link Ops#raggedAttention} against the same reference with a
+ * block-diagonal mask.
  */
 class AttentionTest {
 
@@ -109,6 +112,59 @@ class AttentionTest {
         Data.assertClose(ref[0], ops.attention(q, k, v, scale, s.causal(), mask, lengths),
                 new long[] {s.b(), s.h(), s.tq(), s.d()}, Data.tolerance(dtype),
                 what + " output without weights");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void raggedBatchesMatchABlockDiagonalReference(Case c, DType dtype) {
+        long seed = System.nanoTime();
+        Random rng = new Random(seed);
+        try (Scope scope = Scope.open()) {
+            Ops ops = new Ops(c.require(), scope);
+            for (boolean causal : new boolean[] {false, true}) {
+                // random lengths, a 1-token sequence among them, one past the native
+                // backend's per-head register path (Tk <= 128)
+                int[] lengths = {1 + rng.nextInt(20), 1, 1 + rng.nextInt(40), 130,
+                    1 + rng.nextInt(9)};
+                int n = Arrays.stream(lengths).sum();
+                int h = 4;
+                int hkv = 2;
+                int d = 16;
+                String what = "seed=" + seed + " " + c + " " + dtype + " ragged "
+                        + Arrays.toString(lengths) + " causal=" + causal;
+                Tensor q = heads(scope, rng, dtype, 1, h, n, d, true);
+                Tensor k = heads(scope, rng, dtype, 1, hkv, n, d, true);
+                Tensor v = heads(scope, rng, dtype, 1, hkv, n, d, true);
+                // the reference sees one sequence of N with every other block's keys masked
+                double[] blocks = new double[h * n * n];
+                Arrays.fill(blocks, Double.NEGATIVE_INFINITY);
+                int start = 0;
+                for (int len : lengths) {
+                    for (int hi = 0; hi < h; hi++) {
+                        for (int i = start; i < start + len; i++) {
+                            Arrays.fill(blocks, (hi * n + i) * n + start,
+                                    (hi * n + i) * n + start + len, 0);
+                        }
+                    }
+                    start += len;
+                }
+                float scale = (float) (1 / Math.sqrt(d));
+                Spec s = new Spec("ragged", 1, h, hkv, n, n, d, causal, null, null, true);
+                double[] ref = reference(Data.values(q), Data.values(k), Data.values(v), s,
+                        scale, blocks)[0];
+                Data.assertClose(ref, ops.raggedAttention(q, k, v, scale, causal, lengths),
+                        new long[] {1, h, n, d}, Data.tolerance(dtype), what);
+            }
+
+            Tensor q = Data.random(scope, rng, dtype, 1, 2, 10, 8);
+            assertThrows(IllegalArgumentException.class, () -> ops.raggedAttention(q, q, q, 1f,
+                    false, new int[] {4, 5}), "lengths summing to 9, not 10");
+            assertThrows(IllegalArgumentException.class, () -> ops.raggedAttention(q, q, q, 1f,
+                    false, new int[] {10, 0}), "a length of 0");
+            Tensor two = Data.random(scope, rng, dtype, 2, 2, 5, 8);
+            assertThrows(IllegalArgumentException.class, () -> ops.raggedAttention(two, two,
+                    two, 1f, false, new int[] {5}), "B = 2");
+        }
     }
 
     /** A [B, H, T, D] tensor, contiguous or the permuted view of a [B, T, H, D] one. */

@@ -212,6 +212,63 @@ public final class BertModel {
         return encoder.forward(ops, x, AttentionMask.keyLengths(deviceLengths));
     }
 
+    /**
+     * Runs the encoder on a ragged batch: the IDs of several sequences laid end to end,
+     * no padding. Each token attends only to the tokens of its own sequence, and positions
+     * restart at 0 with each sequence, so every sequence's hidden states are those that
+     * {@link #forward} computes for it (to float rounding), while every projection
+     * multiplies N = sum(lengths) rows instead of B·max(T).
+     *
+     * @param ids     I32 [N], each in [0, V); host or device memory, as for {@link #forward}
+     * @param lengths each sequence's tokens, each in [1, P], summing to N; read at the call
+     * @return F32 [N, C] (the weights' dtype) on the backend's device, owned by
+     *     {@code ops.scope()}
+     * @throws IllegalArgumentException if ids is not I32 [N], a length is outside [1, P],
+     *     the lengths do not sum to N, or an ID is outside [0, V) (for IDs already in device
+     *     memory, a {@link dev.gatun.GatunException} instead)
+     */
+    public Tensor forwardRagged(Ops ops, Tensor ids, int[] lengths) {
+        int[] blocks = lengths.clone();
+        if (ids.dtype() != DType.I32 || ids.rank() != 1) {
+            throw new IllegalArgumentException("BertModel.forwardRagged: ids must be I32 [N], "
+                    + "got " + ids.describe());
+        }
+        long n = ids.dim(0);
+        long sum = 0;
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i] < 1 || blocks[i] > config.maxPositions()) {
+                throw new IllegalArgumentException("BertModel.forwardRagged: lengths[" + i
+                        + "]=" + blocks[i] + " must be in [1, P=" + config.maxPositions()
+                        + "] (max_position_embeddings)");
+            }
+            sum += blocks[i];
+        }
+        if (sum != n) {
+            throw new IllegalArgumentException("BertModel.forwardRagged: lengths sum to " + sum
+                    + ", ids hold N=" + n);
+        }
+        checkHostIds(ops, ids);
+        Tensor deviceIds = ops.toDevice(ids);
+
+        // x = LN(word[ids] + position[each sequence's 0..T_i) + tokenType[0]): [N, C]
+        int[] positions = new int[Math.toIntExact(n)];
+        int at = 0;
+        for (int len : blocks) {
+            for (int p = 0; p < len; p++) {
+                positions[at++] = p;
+            }
+        }
+        Tensor x = words.forward(ops, deviceIds);
+        x = ops.add(x, ops.embedding(positionTable, Tensors.ints(ops, positions, n)));
+        x = ops.add(x, tokenType0);
+        x = embeddingNorm.forward(ops, x, null);
+
+        // the layers see one row of N tokens; the mask keeps each sequence to itself
+        Tensor y = encoder.forward(ops, x.reshape(1, n, config.hidden()),
+                AttentionMask.ragged(blocks));
+        return y.reshape(n, config.hidden());
+    }
+
     private void checkInputs(Ops ops, Tensor ids, Tensor lengths) {
         if (ids.dtype() != DType.I32 || ids.rank() != 2) {
             throw new IllegalArgumentException("BertModel.forward: ids must be I32 [B, T], got "
@@ -235,15 +292,21 @@ public final class BertModel {
                         + Arrays.toString(n));
             }
         }
+        checkHostIds(ops, ids);
+    }
+
+    /** Checks host IDs, I32 [B, T] or [N], bound for a device backend. */
+    private void checkHostIds(Ops ops, Tensor ids) {
         if (ids.device() == Device.CPU && ops.backend().device() != Device.CPU) {
             // once on the device the ids could only be checked by the kernel: check them here
             int[] values = ids.toIntArray();
             long vocab = words.table().dim(0);
             for (int i = 0; i < values.length; i++) {
                 if (values[i] < 0 || values[i] >= vocab) {
-                    throw new IllegalArgumentException("BertModel.forward: ids must be in "
-                            + "[0, V) with V=" + vocab + ": ids[" + i / t + ", " + i % t
-                            + "]=" + values[i]);
+                    String where = ids.rank() == 1 ? String.valueOf(i)
+                            : i / ids.dim(1) + ", " + i % ids.dim(1);
+                    throw new IllegalArgumentException("BertModel: ids must be in [0, V) with"
+                            + " V=" + vocab + ": ids[" + where + "]=" + values[i]);
                 }
             }
         }

@@ -8,8 +8,6 @@ import dev.gatun.Tensor;
 import dev.gatun.io.ModelFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,11 +24,12 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Batching: texts are sorted by token count and run in batches of similar length (at most
- * {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens per batch; see
- * {@link #batches}), each right-padded to its longest sequence. The attention hides the
- * padding, so a text's embedding does not depend on the texts batched with it (up to float
- * rounding in the kernels, far below 1e-5).
+ * <p>Batching: texts run in passes of up to {@value #MAX_PASS_TOKENS} tokens, in input order,
+ * each pass holding its texts' tokens end to end without padding
+ * ({@link BertModel#forwardRagged}): a token attends only to its own text's tokens, and
+ * every projection multiplies the real tokens alone. So a text's embedding does not depend
+ * on the texts it runs with, up to float rounding in the kernels (far below 1e-5; none on
+ * the Java backend, nor on the native one while a pass stays within 256 tokens).
  *
  * <p>Truncation: each text is cut to {@link #maxTokens()} tokens, [CLS] and [SEP]
  * included; {@link Result#truncated()} counts the texts that were cut. The default,
@@ -44,41 +43,37 @@ import java.util.Objects;
  * works in its own {@link Scope}. Closing while calls run is the caller's error: they fail
  * with {@link IllegalStateException}.
  *
- * <p>Host memory: each batch's intermediate tensors come from a {@link MemoryPool} that the
+ * <p>Host memory: each pass's intermediate tensors come from a {@link MemoryPool} that the
  * embedder keeps, so repeated calls reuse memory instead of allocating and clearing it
  * again; at most {@value #POOL_BYTES} bytes stay cached between calls, freed by
  * {@link #close()}.
  *
  * <p>On a device backend (CUDA) the model's weights must be on the device (the loaders in
- * {@link MiniLm} and {@link SentenceEmbedders} put them there); each batch's ids go to the
- * device and its hidden states, B·T·C floats, come back for the pooling, which runs in Java
- * on the host.
+ * {@link MiniLm} and {@link SentenceEmbedders} put them there); each pass's ids go to the
+ * device and its hidden states, N·C floats for N tokens, come back for the pooling, which
+ * runs in Java on the host.
  */
 public final class SentenceEmbedder implements AutoCloseable {
     /** The default truncation length, special tokens included (see the class notes). */
     public static final int DEFAULT_MAX_TOKENS = 256;
-    /** The most sequences one forward pass runs. */
-    public static final int MAX_BATCH = 32;
-    /** The most padded tokens (B·T) one forward pass runs, bounding memory for long texts. */
-    public static final int MAX_BATCH_TOKENS = 8192;
     /**
-     * The most host memory kept cached between calls: enough for a batch of 32 sentences of
-     * about 60 tokens on all-MiniLM-L6-v2 (every intermediate of the forward pass stays live
-     * until the batch ends, about 120 KiB per token); larger batches reuse what fits.
+     * The most tokens one forward pass runs (one longer sequence runs alone): about 240 MiB of
+     * intermediates on all-MiniLM-L6-v2, within {@link #POOL_BYTES}.
+     */
+    public static final int MAX_PASS_TOKENS = 2048;
+    /**
+     * The most host memory kept cached between calls: enough for a pass of
+     * {@value #MAX_PASS_TOKENS} tokens on all-MiniLM-L6-v2 (every intermediate of the
+     * forward pass stays live until the pass ends, about 120 KiB per token).
      */
     public static final long POOL_BYTES = 256L << 20;
-    /**
-     * The fixed cost of one forward pass in tokens, for {@link #batches}: a batch-1 MiniLM
-     * pass costs about as much as 20 to 30 more tokens in a large batch (2-core Zen 4).
-     */
-    public static final int BATCH_COST_TOKENS = 24;
 
     private final BertTokenizer tokenizer;
     private final BertModel model;
     private final Backend backend;
     private final String name;
     private final AutoCloseable weights;
-    // null where the C library cannot back a pool (then each batch allocates afresh)
+    // null where the C library cannot back a pool (then each pass allocates afresh)
     private final MemoryPool pool = MemoryPool.supported() ? MemoryPool.create(POOL_BYTES)
             : null;
 
@@ -263,112 +258,87 @@ public final class SentenceEmbedder implements AutoCloseable {
         return run(ids, false);
     }
 
-    /** Runs sequences in batches of similar length; returns [n][C] in input order. */
+    /** Runs sequences in passes, each a ragged batch; returns [n][C] in input order. */
     private float[][] run(List<int[]> ids, boolean normalize) {
         int[] lengths = new int[ids.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = ids.get(i).length;
         }
         float[][] out = new float[lengths.length][];
-        for (int[] batch : batches(lengths)) {
-            List<int[]> sequences = new ArrayList<>(batch.length);
-            for (int i : batch) {
-                sequences.add(ids.get(i));
-            }
-            float[][] pooled = embedBatch(sequences, lengths[batch[0]], normalize);
-            for (int j = 0; j < batch.length; j++) {
-                out[batch[j]] = pooled[j];
-            }
+        for (int[] pass : passes(lengths)) {
+            // a pass is a range [first, end) of the input
+            float[][] pooled = embedPass(ids.subList(pass[0], pass[1]), normalize);
+            System.arraycopy(pooled, 0, out, pass[0], pooled.length);
         }
         return out;
     }
 
     /**
-     * How {@link #embed} groups sequences of these token counts into forward passes: the
-     * indices of each batch, longest sequence first, batches in order of decreasing length.
-     *
-     * <p>Sequences are sorted by length (longest first) and cut into consecutive batches of
-     * at most {@value #MAX_BATCH} sequences and {@value #MAX_BATCH_TOKENS} padded tokens
-     * that minimise the padded tokens computed plus {@value #BATCH_COST_TOKENS} per batch,
-     * the fixed cost of one forward pass counted in tokens: 32 texts of 9 to 39 tokens then
-     * run as 4 batches of similar lengths (523 padded tokens) instead of one padded to 39
-     * (1248).
+     * How {@link #embed} cuts sequences of these token counts into forward passes: ranges
+     * {@code [first, end)} of the input, in order, each of at most {@value #MAX_PASS_TOKENS}
+     * tokens (a longer single sequence runs alone). A pass lays its sequences end to end
+     * ({@link BertModel#forwardRagged}), so it computes no padding.
      *
      * @throws IllegalArgumentException if a length is below 1
      */
-    public static List<int[]> batches(int[] lengths) {
-        int n = lengths.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            if (lengths[i] < 1) {
-                throw new IllegalArgumentException("batches: lengths[" + i + "]="
-                        + lengths[i] + " must be >= 1");
-            }
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> lengths[i]).reversed());
-
-        // cost[i]: the least cost of the first i sorted sequences; start[i]: where the last
-        // batch of that solution starts. A batch [j, i) pads to its first (longest) length.
-        long[] cost = new long[n + 1];
-        int[] start = new int[n + 1];
-        for (int i = 1; i <= n; i++) {
-            cost[i] = Long.MAX_VALUE;
-            for (int j = i - 1; j >= 0 && i - j <= MAX_BATCH; j--) {
-                long padded = (long) (i - j) * lengths[order[j]];
-                if (padded > MAX_BATCH_TOKENS && i - j > 1) {
-                    break;
-                }
-                long c = cost[j] + padded + BATCH_COST_TOKENS;
-                if (c < cost[i]) {
-                    cost[i] = c;
-                    start[i] = j;
-                }
-            }
-        }
+    static List<int[]> passes(int[] lengths) {
         List<int[]> out = new ArrayList<>();
-        for (int i = n; i > 0; i = start[i]) {
-            int[] batch = new int[i - start[i]];
-            for (int k = 0; k < batch.length; k++) {
-                batch[k] = order[start[i] + k];
+        int first = 0;
+        long tokens = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 1) {
+                throw new IllegalArgumentException("passes: lengths[" + i + "]=" + lengths[i]
+                        + " must be >= 1");
             }
-            out.add(batch);
+            if (i > first && tokens + lengths[i] > MAX_PASS_TOKENS) {
+                out.add(new int[] {first, i});
+                first = i;
+                tokens = 0;
+            }
+            tokens += lengths[i];
         }
-        Collections.reverse(out);
+        if (first < lengths.length) {
+            out.add(new int[] {first, lengths.length});
+        }
         return out;
     }
 
     /**
-     * Runs one right-padded batch of B sequences of at most T tokens; returns [B][C], the
-     * mean over each sequence's tokens, L2-normalised when asked.
+     * Runs one pass of sequences laid end to end; returns [n][C], the mean over each
+     * sequence's tokens, L2-normalised when asked.
      */
-    private float[][] embedBatch(List<int[]> sequences, int t, boolean normalize) {
+    private float[][] embedPass(List<int[]> sequences, boolean normalize) {
         int b = sequences.size();
         int c = dimension();
-        int[] flat = new int[b * t]; // padding: ID 0, never seen by a real token
         int[] lengths = new int[b];
+        int n = 0;
         for (int i = 0; i < b; i++) {
-            int[] s = sequences.get(i);
-            System.arraycopy(s, 0, flat, i * t, s.length);
-            lengths[i] = s.length;
+            lengths[i] = sequences.get(i).length;
+            n += lengths[i];
+        }
+        int[] flat = new int[n];
+        int at = 0;
+        for (int[] s : sequences) {
+            System.arraycopy(s, 0, flat, at, s.length);
+            at += s.length;
         }
         float[] hidden;
         try (Scope scope = pool != null ? Scope.open(pool) : Scope.open()) {
             Ops ops = new Ops(backend, scope);
-            Tensor ids = Tensor.fromInts(scope, flat, b, t);
-            Tensor len = Tensor.fromInts(scope, lengths, b);
-            hidden = ops.toHost(model.forward(ops, ids, len)).toFloatArray(); // [B, T, C]
+            Tensor ids = Tensor.fromInts(scope, flat, n);
+            hidden = ops.toHost(model.forwardRagged(ops, ids, lengths)).toFloatArray(); // [N, C]
         }
 
-        // mean over the real tokens, then L2 normalise (in double; eps as torch's normalize)
+        // mean over each sequence's tokens, then L2 normalise (in double; eps as torch's
+        // normalize)
         float[][] pooled = new float[b][c];
         double[] sum = new double[c];
+        int row = 0;
         for (int i = 0; i < b; i++) {
             Arrays.fill(sum, 0);
-            for (int p = 0; p < lengths[i]; p++) {
-                int row = (i * t + p) * c;
+            for (int p = 0; p < lengths[i]; p++, row++) {
                 for (int k = 0; k < c; k++) {
-                    sum[k] += hidden[row + k];
+                    sum[k] += hidden[row * c + k];
                 }
             }
             double norm = 0;

@@ -12,6 +12,7 @@ import dev.gatun.Device;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
 import dev.gatun.Tensor;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,58 @@ class BertModelTest {
                 assertTrue(maxDiff <= 1e-4, "seed " + seed + ", backend " + name
                         + ": sequence " + s + " max |gatun - float64| = " + maxDiff);
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aRaggedBatchMatchesFloat64ReferencePerSequence(String name) {
+        Backend backend = hostBackend(name);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        try (Scope weightsScope = Scope.open(); Scope scope = Scope.open()) {
+            Map<String, float[]> raw = randomWeights(random);
+            BertModel model = BertModel.fromWeights(tensors(weightsScope, raw), CONFIG);
+            Ops ops = new Ops(backend, scope);
+
+            // sequences of 19 (the position limit), 1, and random lengths, end to end
+            int[] lengths = {CONFIG.maxPositions(), 1, 1 + random.nextInt(CONFIG.maxPositions()),
+                1 + random.nextInt(6)};
+            int n = Arrays.stream(lengths).sum();
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = random.nextInt(CONFIG.vocabSize());
+            }
+            Tensor hidden = model.forwardRagged(ops, Tensor.fromInts(scope, ids, n), lengths);
+            int c = CONFIG.hidden();
+            assertEquals(List.of((long) n, (long) c), List.of(hidden.dim(0), hidden.dim(1)));
+            float[] out = hidden.toFloatArray();
+
+            int start = 0;
+            for (int s = 0; s < lengths.length; s++) {
+                double[][] ref = reference(raw, Arrays.copyOfRange(ids, start,
+                        start + lengths[s]));
+                double maxDiff = 0;
+                for (int p = 0; p < lengths[s]; p++) {
+                    for (int k = 0; k < c; k++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(out[(start + p) * c + k]
+                                - ref[p][k]));
+                    }
+                }
+                assertTrue(maxDiff <= 1e-4, "seed " + seed + ", backend " + name
+                        + ": ragged " + Arrays.toString(lengths) + ", sequence " + s
+                        + " max |gatun - float64| = " + maxDiff);
+                start += lengths[s];
+            }
+
+            Tensor three = Tensor.fromInts(scope, new int[3], 3);
+            IllegalArgumentException sum = assertThrows(IllegalArgumentException.class,
+                    () -> model.forwardRagged(ops, three, new int[] {1, 1}));
+            assertTrue(sum.getMessage().contains("sum to 2"), sum.getMessage());
+            Tensor twenty = Tensor.fromInts(scope, new int[20], 20);
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> model.forwardRagged(ops, twenty, new int[] {20}));
+            assertTrue(tooLong.getMessage().contains("lengths[0]=20"), tooLong.getMessage());
         }
     }
 

@@ -10,10 +10,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link SentenceEmbedder#batches}: a partition of every index, within the batch limits, and
+ * {@link PaddedBatches#of}: a partition of every index, within the batch limits, and
  * as cheap as the best partition found by trying every way of cutting the sorted order.
  */
-class SentenceBatchesTest {
+class PaddedBatchesTest {
 
     @Test
     void partitionsWithinLimitsAndMatchesExhaustiveSearch() {
@@ -33,7 +33,7 @@ class SentenceBatchesTest {
                 lengths[i] = 1 + rng.nextInt(maxLength);
             }
             String what = "seed=" + seed + " lengths=" + Arrays.toString(lengths);
-            List<int[]> batches = SentenceEmbedder.batches(lengths);
+            List<int[]> batches = PaddedBatches.of(lengths);
 
             boolean[] seen = new boolean[n];
             long cost = 0;
@@ -42,15 +42,15 @@ class SentenceBatchesTest {
                 int longest = lengths[batch[0]];
                 assertTrue(longest <= previous, "batches go from long to short: " + what);
                 previous = longest;
-                assertTrue(batch.length <= SentenceEmbedder.MAX_BATCH, what);
+                assertTrue(batch.length <= PaddedBatches.MAX_BATCH, what);
                 assertTrue(batch.length == 1 || (long) batch.length * longest
-                        <= SentenceEmbedder.MAX_BATCH_TOKENS, what);
+                        <= PaddedBatches.MAX_BATCH_TOKENS, what);
                 for (int i : batch) {
                     assertTrue(!seen[i], "index " + i + " twice: " + what);
                     seen[i] = true;
                     assertTrue(lengths[i] <= longest, "the first is the longest: " + what);
                 }
-                cost += (long) batch.length * longest + SentenceEmbedder.BATCH_COST_TOKENS;
+                cost += (long) batch.length * longest + PaddedBatches.BATCH_COST_TOKENS;
             }
             for (int i = 0; i < n; i++) {
                 assertTrue(seen[i], "index " + i + " missing: " + what);
@@ -65,15 +65,15 @@ class SentenceBatchesTest {
     void mixedLengthsSplitAndEqualLengthsStayTogether() {
         int[] equal = new int[32];
         Arrays.fill(equal, 20);
-        assertEquals(1, SentenceEmbedder.batches(equal).size());
+        assertEquals(1, PaddedBatches.of(equal).size());
         int[] mixed = new int[32];
         for (int i = 0; i < 32; i++) {
             mixed[i] = i < 16 ? 10 : 50;
         }
-        assertEquals(2, SentenceEmbedder.batches(mixed).size());
-        assertTrue(SentenceEmbedder.batches(new int[0]).isEmpty());
+        assertEquals(2, PaddedBatches.of(mixed).size());
+        assertTrue(PaddedBatches.of(new int[0]).isEmpty());
         assertThrows(IllegalArgumentException.class,
-                () -> SentenceEmbedder.batches(new int[] {3, 0}));
+                () -> PaddedBatches.of(new int[] {3, 0}));
     }
 
     /** The least cost over every cut of the sorted lengths, by trying all 2^(n-1) cuts. */
@@ -90,12 +90,12 @@ class SentenceBatchesTest {
                 if (i == n || (cuts >> (i - 1) & 1) == 1) {
                     int size = i - start;
                     long padded = (long) size * sorted[start];
-                    if (size > SentenceEmbedder.MAX_BATCH
-                            || (size > 1 && padded > SentenceEmbedder.MAX_BATCH_TOKENS)) {
+                    if (size > PaddedBatches.MAX_BATCH
+                            || (size > 1 && padded > PaddedBatches.MAX_BATCH_TOKENS)) {
                         ok = false;
                         break;
                     }
-                    cost += padded + SentenceEmbedder.BATCH_COST_TOKENS;
+                    cost += padded + PaddedBatches.BATCH_COST_TOKENS;
                     start = i;
                 }
             }
