@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <memory>
+#include <vector>
 
 #include "helpers.hpp"
 #include "matmul.hpp"
@@ -681,6 +682,70 @@ void check_attention(const Attention &a) {
     }
 }
 
+// A ragged batch (gatun_attention_ragged): sequence i covers positions [start_i, start_i +
+// lengths[i]) of q, k, v and dst, [H or Hkv, T, D] with strides [3]. Each sequence is a
+// B = 1 problem whose queries and keys are its own positions. Sequences that small_head
+// takes run as (sequence, head) items spread over share() in one go, so a batch of 32
+// sentences costs one dispatch instead of 32 (each call paid its checks and its share()
+// of about 10 us); the others run one after another as gatun_attention would run them.
+void ragged(int32_t dtype, int64_t n, const int32_t *lengths, int64_t h, int64_t hkv,
+            int64_t d, const void *q, const int64_t *qs, const void *k, const int64_t *ks,
+            const void *v, const int64_t *vs, float scale, bool causal, void *dst,
+            const int64_t *ds) {
+    // [1, ., T, D] strides of every sequence's view (the size-1 batch takes stride 0)
+    const int64_t q4[4] = {0, qs[0], qs[1], qs[2]};
+    const int64_t k4[4] = {0, ks[0], ks[1], ks[2]};
+    const int64_t v4[4] = {0, vs[0], vs[1], vs[2]};
+    const int64_t d4[4] = {0, ds[0], ds[1], ds[2]};
+    const int64_t size = dtype_size(dtype);
+    std::vector<Attention> seqs;
+    seqs.reserve(static_cast<size_t>(n));
+    int64_t start = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t len = lengths[i];
+        auto at = [&](const void *base, const int64_t *strides) {
+            return static_cast<const char *>(base) + start * strides[2] * size;  // along T
+        };
+        seqs.push_back(Attention{dtype, 1, h, hkv, len, len, d, at(q, q4), q4, at(k, k4), k4,
+                                 at(v, v4), v4, scale, causal, nullptr, nullptr, nullptr,
+                                 const_cast<char *>(at(dst, d4)), d4, nullptr});
+        start += len;
+    }
+
+    std::vector<int64_t> small;  // the sequences small_head takes
+    int64_t work = 0, most_floats = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const Attention &a = seqs[static_cast<size_t>(i)];
+        if (small_heads_apply(a)) {
+            small.push_back(i);
+            work += a.h * a.tq * a.tk * a.d;
+            most_floats = std::max(most_floats, small_head_floats(a));
+        } else if (compute_dtype(dtype) == dtype) {
+            attention_native(a);
+        } else {
+            attention_via_f32(a);
+        }
+    }
+    if (small.empty()) {
+        return;
+    }
+    const int64_t items = static_cast<int64_t>(small.size()) * h;
+    const bool shared = work >= kSmallSerialWork;
+    const int64_t slice = (most_floats + 15) / 16 * 16;
+    Buffer kt(static_cast<size_t>(slice * (shared ? share_width() : 1)) * sizeof(float));
+    auto item = [&](int64_t it, int worker) {
+        const Attention &a = seqs[static_cast<size_t>(small[static_cast<size_t>(it / h)])];
+        small_head(a, 0, it % h, kt.as<float>() + worker * slice);
+    };
+    if (shared) {
+        share(items, item);
+    } else {
+        for (int64_t it = 0; it < items; it++) {
+            item(it, 0);
+        }
+    }
+}
+
 }  // namespace
 
 }  // namespace gatun
@@ -716,6 +781,45 @@ gatun_status gatun_attention(int32_t dtype, int64_t b, int64_t h, int64_t hkv, i
         } else {
             attention_via_f32(a);
         }
+    });
+}
+
+gatun_status gatun_attention_ragged(int32_t dtype, int64_t n, const int32_t *lengths,
+                                    int64_t h, int64_t hkv, int64_t d, const void *q,
+                                    const int64_t *q_strides, const void *k,
+                                    const int64_t *k_strides, const void *v,
+                                    const int64_t *v_strides, float scale, int32_t causal,
+                                    void *dst, const int64_t *d_strides) {
+    using namespace gatun;
+    return guarded("gatun_attention_ragged", [&] {
+        check_float_dtype("dtype", dtype);
+        check(n >= 0 && h >= 0 && hkv >= 0 && d >= 0, "N, H, Hkv and D must be >= 0, got N=",
+              n, " H=", h, " Hkv=", hkv, " D=", d);
+        if (n == 0 || h == 0) {
+            return;
+        }
+        check(hkv >= 1 && h % hkv == 0, "H must be a multiple of Hkv, got H=", h, " Hkv=",
+              hkv);
+        check_not_null(lengths, "lengths");
+        int64_t t = 0;
+        for (int64_t i = 0; i < n; i++) {
+            check(lengths[i] >= 1, "lengths[", i, "] must be >= 1, got ", lengths[i]);
+            t += lengths[i];
+        }
+        // the whole tensors, checked once as gatun_attention checks its operands
+        check_strides(q_strides, 3, "q_strides");
+        check_strides(k_strides, 3, "k_strides");
+        check_strides(v_strides, 3, "v_strides");
+        check_strides(d_strides, 3, "d_strides");
+        const int64_t q4[4] = {0, q_strides[0], q_strides[1], q_strides[2]};
+        const int64_t k4[4] = {0, k_strides[0], k_strides[1], k_strides[2]};
+        const int64_t v4[4] = {0, v_strides[0], v_strides[1], v_strides[2]};
+        const int64_t d4[4] = {0, d_strides[0], d_strides[1], d_strides[2]};
+        Attention whole{dtype, 1, h, hkv, t, t, d, q, q4, k, k4, v, v4, scale, causal != 0,
+                        nullptr, nullptr, nullptr, dst, d4, nullptr};
+        check_attention(whole);
+        ragged(dtype, n, lengths, h, hkv, d, q, q_strides, k, k_strides, v, v_strides, scale,
+               causal != 0, dst, d_strides);
     });
 }
 

@@ -183,6 +183,23 @@ GATUN_API gatun_status gatun_attention(int32_t dtype, int64_t b, int64_t h, int6
                                        void *dst, const int64_t *d_strides,
                                        float *weights);
 
+/* gatun_attention_ragged: attention over a ragged batch, n sequences laid end to end along
+ * one axis of T = sum(lengths) positions, each query seeing only the keys of its own
+ * sequence (with causal, only those at or before its own position).
+ *   lengths: int32 [n], each >= 1
+ *   q, dst: [H, T, D] strides q_strides[3], d_strides[3]
+ *   k, v:   [Hkv, T, D] strides k_strides[3], v_strides[3]; H a multiple of Hkv
+ * Otherwise as gatun_attention (one dtype, last strides 1). One call does the work of n
+ * gatun_attention calls on the sequences' views. */
+GATUN_API gatun_status gatun_attention_ragged(int32_t dtype, int64_t n,
+                                              const int32_t *lengths, int64_t h,
+                                              int64_t hkv, int64_t d,
+                                              const void *q, const int64_t *q_strides,
+                                              const void *k, const int64_t *k_strides,
+                                              const void *v, const int64_t *v_strides,
+                                              float scale, int32_t causal,
+                                              void *dst, const int64_t *d_strides);
+
 /* --- rotary position embedding -----------------------------------------------------------
  * Rotates pairs of x by angle pos * theta^(-2i/D), i in [0, D/2):
  *   interleaved != 0: pairs (2i, 2i+1)      (llama2.c, GPT-J)

@@ -135,6 +135,30 @@ public interface Backend {
                    Tensor keyLengths, Tensor dst, Tensor weights);
 
     /**
+     * Attention over a ragged batch: sequences laid end to end along the T axis, each query
+     * seeing only the keys of its own sequence (with causal, those at or before it).
+     *
+     * <p>The default makes one {@link #attention} call per sequence on views; a backend
+     * that can do them in one call overrides it.
+     *
+     * @param q       [1, H, T, D], any strides with the last one 1
+     * @param k       [1, Hkv, T, D]
+     * @param v       [1, Hkv, T, D]
+     * @param lengths each sequence's positions, each >= 1, summing to T
+     * @param dst     [1, H, T, D], any strides with the last one 1
+     */
+    default void raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                                 int[] lengths, Tensor dst) {
+        long start = 0;
+        for (int len : lengths) {
+            long end = start + len;
+            attention(q.slice(2, start, end), k.slice(2, start, end), v.slice(2, start, end),
+                    scale, causal, null, null, dst.slice(2, start, end), null);
+            start = end;
+        }
+    }
+
+    /**
      * Rotary position embedding, {@code theta} the frequency base (10000 for Llama).
      *
      * @param src       [B, H, T, D], D even, last stride 1

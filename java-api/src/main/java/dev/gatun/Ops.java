@@ -618,8 +618,9 @@ public final class Ops {
      * block-diagonal mask, computed block by block so that no work goes to the masked
      * blocks). A batch of texts of different lengths runs this way without padding.
      *
-     * <p>The blocks are computed one by one, each a {@link #attention} call on views of q, k,
-     * v and the result; their read rules are those of {@link #attention}.
+     * <p>The operands are checked once, as {@link #attention} checks them; then
+     * {@link Backend#raggedAttention} computes every block: the native backend in one call,
+     * the others (CUDA included: one kernel launch per sequence) one attention per block.
      *
      * @param q       [1, H, N, D]
      * @param k       [1, Hkv, N, D], H a multiple of Hkv
@@ -669,14 +670,7 @@ public final class Ops {
         Tensor qv = lastUnit(op, "q", q);
         Tensor kv = lastUnit(op, "k", k);
         Tensor vv = lastUnit(op, "v", v);
-        long start = 0;
-        for (int len : blocks) {
-            long end = start + len;
-            backend.attention(qv.slice(2, start, end), kv.slice(2, start, end),
-                    vv.slice(2, start, end), scale, causal, null, null,
-                    out.slice(2, start, end), null);
-            start = end;
-        }
+        backend.raggedAttention(qv, kv, vv, scale, causal, blocks, out);
         return out;
     }
 

@@ -28,11 +28,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * and the same tokenizer.
  *
  * <ul>
- *   <li>{@link #batch32}: the 32 sentences in one call (one padded batch); throughput in
- *       sentences/s = 32 / time;
+ *   <li>{@link #batch32}: the 32 sentences in one call, each engine batching them its way
+ *       (Gatun: one ragged pass of 478 tokens; ONNX Runtime: {@code PaddedBatches}, 4
+ *       batches of 523 padded tokens); throughput in sentences/s = 32 / time;
  *   <li>{@link #latency}: one sentence per call (batch 1), cycling through the 32; ms per
  *       sentence;
- *   <li>{@link #forward}: {@code BertModel.forward} alone on the 32 tokenized sentences,
+ *   <li>{@link #forward}: the padded {@code BertModel.forward} alone on the 32 tokenized
+ *       sentences as one batch padded to 39 tokens (not what {@code embed} runs on a CPU),
  *       results in a scope opened and closed per call on one {@link MemoryPool}; with
  *       {@code -prof gc} its B/op is what the encoder allocates on the Java heap per batch.
  * </ul>

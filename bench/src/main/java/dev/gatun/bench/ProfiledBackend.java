@@ -153,6 +153,14 @@ final class ProfiledBackend implements Backend {
     }
 
     @Override
+    public void raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                                int[] lengths, Tensor dst) {
+        long start = System.nanoTime();
+        delegate.raggedAttention(q, k, v, scale, causal, lengths, dst);
+        count("raggedAttention", start);
+    }
+
+    @Override
     public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
         long start = System.nanoTime();
         delegate.rope(src, positions, theta, style, dst);

@@ -538,6 +538,50 @@ public final class gatun_h {
         }
     }
 
+    private static final class gatun_attention_ragged {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
+                C_POINTER, C_LONG, C_LONG, C_LONG, C_POINTER, C_POINTER, C_POINTER, C_POINTER,
+                C_POINTER, C_POINTER, C_FLOAT, C_INT, C_POINTER, C_POINTER);
+        static final MemorySegment ADDR = GatunLibrary.find("gatun_attention_ragged");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor gatun_attention_ragged$descriptor() {
+        return gatun_attention_ragged.DESC;
+    }
+
+    public static MethodHandle gatun_attention_ragged$handle() {
+        return gatun_attention_ragged.HANDLE;
+    }
+
+    public static MemorySegment gatun_attention_ragged$address() {
+        return gatun_attention_ragged.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * gatun_status gatun_attention_ragged(int32_t dtype, int64_t n, const int32_t
+     *     *lengths, int64_t h, int64_t hkv, int64_t d, const void *q, const int64_t
+     *     *q_strides, const void *k, const int64_t *k_strides, const void *v, const
+     *     int64_t *v_strides, float scale, int32_t causal, void *dst, const int64_t
+     *     *d_strides)
+     * }
+     */
+    public static int gatun_attention_ragged(int dtype, long n, MemorySegment lengths, long h,
+            long hkv, long d, MemorySegment q, MemorySegment q_strides, MemorySegment k,
+            MemorySegment k_strides, MemorySegment v, MemorySegment v_strides, float scale,
+            int causal, MemorySegment dst, MemorySegment d_strides) {
+        try {
+            return (int) gatun_attention_ragged.HANDLE.invokeExact(dtype, n, lengths, h, hkv,
+                    d, q, q_strides, k, k_strides, v, v_strides, scale, causal, dst,
+                    d_strides);
+        } catch (Error | RuntimeException ex$) {
+            throw ex$;
+        } catch (Throwable ex$) {
+            throw new AssertionError("unreachable: " + ex$, ex$);
+        }
+    }
+
     private static final class gatun_rope {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_LONG,
                 C_LONG, C_LONG, C_LONG, C_POINTER, C_POINTER, C_POINTER, C_FLOAT, C_INT,

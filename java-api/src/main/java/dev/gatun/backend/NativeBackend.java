@@ -356,6 +356,45 @@ public final class NativeBackend implements Backend {
                 segment(weights)));
     }
 
+    /** {@inheritDoc} All sequences in one native call ({@code gatun_attention_ragged}). */
+    @Override
+    public void raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                                int[] lengths, Tensor dst) {
+        String op = "raggedAttention";
+        for (Tensor t : new Tensor[] {q, k, v, dst}) {
+            NativeChecks.present(op, "q, k, v and dst", t);
+            NativeChecks.rank(op, "q, k, v and dst", t, 4);
+            NativeChecks.unitLast(op, "q, k, v and dst", t);
+        }
+        NativeChecks.floating(op, "q", q);
+        long t = q.dim(2);
+        NativeChecks.shape(op, "q", q, 1, q.dim(1), t, q.dim(3));
+        NativeChecks.shape(op, "k", k, 1, k.dim(1), t, q.dim(3));
+        NativeChecks.shape(op, "v", v, k.shape());
+        NativeChecks.shape(op, "dst", dst, q.shape());
+        for (Tensor x : new Tensor[] {k, v, dst}) {
+            NativeChecks.dtype(op, "k, v and dst", x, q.dtype());
+        }
+        // lengths are checked natively (each >= 1); their sum must be T here, since the
+        // native side reads the positions they cover
+        long sum = 0;
+        for (int len : lengths) {
+            sum += len;
+        }
+        if (sum != t) {
+            throw new IllegalArgumentException("native raggedAttention: lengths sum to " + sum
+                    + ", must sum to T=" + t + " (q=" + q + ")");
+        }
+        Strides s = STRIDES.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment lens = arena.allocateFrom(ValueLayout.JAVA_INT, lengths);
+            call(op, () -> gatun_h.gatun_attention_ragged(code(q), lengths.length, lens,
+                    q.dim(1), k.dim(1), q.dim(3), segment(q), s.last3(0, q), segment(k),
+                    s.last3(1, k), segment(v), s.last3(2, v), scale, causal ? 1 : 0,
+                    segment(dst), s.last3(3, dst)));
+        }
+    }
+
     @Override
     public void rope(Tensor src, Tensor positions, float theta, RopeStyle style, Tensor dst) {
         String op = "rope";
@@ -532,6 +571,15 @@ public final class NativeBackend implements Backend {
             MemorySegment s = slots[slot];
             s.setAtIndex(LONG, 0, t.stride(0));
             s.setAtIndex(LONG, 1, t.stride(1));
+            return s;
+        }
+
+        /** The last three strides of a rank-4 tensor. */
+        MemorySegment last3(int slot, Tensor t) {
+            MemorySegment s = slots[slot];
+            for (int i = 0; i < 3; i++) {
+                s.setAtIndex(LONG, i, t.stride(i + 1));
+            }
             return s;
         }
 

@@ -83,6 +83,7 @@ public record AttentionMask(boolean causal, Tensor additive, Tensor keyLengths, 
      * A ragged batch of sequences of these lengths (see the class notes), not causal.
      *
      * @throws IllegalArgumentException if a length is below 1
+     * @throws NullPointerException if lengths is null
      */
     public static AttentionMask ragged(int[] lengths) {
         return new AttentionMask(false, null, null,

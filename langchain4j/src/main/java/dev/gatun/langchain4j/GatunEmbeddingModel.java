@@ -81,10 +81,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * runs LangChain4j's window averaging over them, which LangChain4j itself never reaches.
  *
  * <p>Differences from {@code AllMiniLmL6V2EmbeddingModel}, all deliberate: the texts of one
- * {@link #embedAll} call run as padded batches on the chosen backend (which parallelises
- * each op) rather than one text per thread of an executor; an empty or blank text is an
- * {@link IllegalArgumentException} however many texts the call has (LangChain4j wraps it in a
- * {@code RuntimeException} when there are several); the floats differ in the last bits (the
+ * {@link #embedAll} call run together on the chosen backend, as {@link SentenceEmbedder}
+ * runs them (which parallelises each op), rather than one text per thread of an executor;
+ * an empty or blank text is an {@link IllegalArgumentException} however many texts the call
+ * has (LangChain4j wraps it in a {@code RuntimeException} when there are several); the floats differ in the last bits (the
  * kernels are not ONNX Runtime's; cosine >= 0.99999 against it, checked by the tests).
  *
  * <p>Limitation: LangChain4j's automatic discovery of an embedding model (the

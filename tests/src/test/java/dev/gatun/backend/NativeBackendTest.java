@@ -16,6 +16,7 @@ import dev.gatun.Scope;
 import dev.gatun.Tensor;
 import dev.gatun.bindings.gatun_h;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -178,6 +179,20 @@ class NativeBackendTest {
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 1f, 0,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL));
+        Tensor lengths = Tensor.fromInts(scope, new int[] {2, 0, 1}, 3);
+        Tensor qkv = random(DType.F32, 2, 3, 4);
+        MemorySegment strides = Tensor.allocate(scope, DType.F32, 6).segment(); // 3 longs
+        strides.setAtIndex(ValueLayout.JAVA_LONG, 0, 12);
+        strides.setAtIndex(ValueLayout.JAVA_LONG, 1, 4);
+        strides.setAtIndex(ValueLayout.JAVA_LONG, 2, 1);
+        assertNativeError("lengths[1] must be >= 1, got 0",
+                gatun_h.gatun_attention_ragged(gatun_h.GATUN_F32, 3, lengths.segment(), 2, 2,
+                        4, qkv.segment(), strides, qkv.segment(), strides, qkv.segment(),
+                        strides, 1f, 0, qkv.segment(), strides));
+        assertNativeError("q_strides must not be NULL",
+                gatun_h.gatun_attention_ragged(gatun_h.GATUN_F32, 1, lengths.segment(), 2, 2,
+                        4, qkv.segment(), MemorySegment.NULL, qkv.segment(), strides,
+                        qkv.segment(), strides, 1f, 0, qkv.segment(), strides));
         assertNativeError("D must be even, got 5", gatun_h.gatun_rope(gatun_h.GATUN_F32, 1,
                 1, 1, 5, random(DType.F32, 5).segment(), MemorySegment.NULL,
                 MemorySegment.NULL, 10000f, 0, random(DType.F32, 5).segment(),

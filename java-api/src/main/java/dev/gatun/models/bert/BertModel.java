@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -226,9 +227,10 @@ public final class BertModel {
      * @throws IllegalArgumentException if ids is not I32 [N], a length is outside [1, P],
      *     the lengths do not sum to N, or an ID is outside [0, V) (for IDs already in device
      *     memory, a {@link dev.gatun.GatunException} instead)
+     * @throws NullPointerException if lengths is null
      */
     public Tensor forwardRagged(Ops ops, Tensor ids, int[] lengths) {
-        int[] blocks = lengths.clone();
+        int[] blocks = Objects.requireNonNull(lengths, "lengths").clone();
         if (ids.dtype() != DType.I32 || ids.rank() != 1) {
             throw new IllegalArgumentException("BertModel.forwardRagged: ids must be I32 [N], "
                     + "got " + ids.describe());
@@ -247,7 +249,7 @@ public final class BertModel {
             throw new IllegalArgumentException("BertModel.forwardRagged: lengths sum to " + sum
                     + ", ids hold N=" + n);
         }
-        checkHostIds(ops, ids);
+        checkHostIds("forwardRagged", ops, ids);
         Tensor deviceIds = ops.toDevice(ids);
 
         // x = LN(word[ids] + position[each sequence's 0..T_i) + tokenType[0]): [N, C]
@@ -292,11 +294,11 @@ public final class BertModel {
                         + Arrays.toString(n));
             }
         }
-        checkHostIds(ops, ids);
+        checkHostIds("forward", ops, ids);
     }
 
     /** Checks host IDs, I32 [B, T] or [N], bound for a device backend. */
-    private void checkHostIds(Ops ops, Tensor ids) {
+    private void checkHostIds(String method, Ops ops, Tensor ids) {
         if (ids.device() == Device.CPU && ops.backend().device() != Device.CPU) {
             // once on the device the ids could only be checked by the kernel: check them here
             int[] values = ids.toIntArray();
@@ -305,8 +307,8 @@ public final class BertModel {
                 if (values[i] < 0 || values[i] >= vocab) {
                     String where = ids.rank() == 1 ? String.valueOf(i)
                             : i / ids.dim(1) + ", " + i % ids.dim(1);
-                    throw new IllegalArgumentException("BertModel: ids must be in [0, V) with"
-                            + " V=" + vocab + ": ids[" + where + "]=" + values[i]);
+                    throw new IllegalArgumentException("BertModel." + method + ": ids must be "
+                            + "in [0, V) with V=" + vocab + ": ids[" + where + "]=" + values[i]);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.gatun.models.bert;
 
 import dev.gatun.Backend;
+import dev.gatun.Device;
 import dev.gatun.MemoryPool;
 import dev.gatun.Ops;
 import dev.gatun.Scope;
@@ -24,12 +25,15 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Batching: texts run in passes of up to {@value #MAX_PASS_TOKENS} tokens, in input order,
- * each pass holding its texts' tokens end to end without padding
- * ({@link BertModel#forwardRagged}): a token attends only to its own text's tokens, and
- * every projection multiplies the real tokens alone. So a text's embedding does not depend
- * on the texts it runs with, up to float rounding in the kernels (far below 1e-5; none on
- * the Java backend, nor on the native one while a pass stays within 256 tokens).
+ * <p>Batching, on a CPU backend: texts run in passes of up to {@value #MAX_PASS_TOKENS}
+ * tokens, in input order, each pass a ragged batch ({@link BertModel#forwardRagged}): the
+ * texts' tokens end to end without padding, each token attending only to its own text's
+ * tokens, so every projection multiplies real tokens alone. On a device backend (CUDA)
+ * texts run as {@link PaddedBatches} instead (similar lengths together, right-padded): a
+ * ragged batch computes its attention one text at a time, one kernel launch per text and
+ * layer, which has not been measured on a GPU. Either way a text's embedding does not
+ * depend on the texts it runs with, up to float rounding in the kernels (far below 1e-5;
+ * none on the Java backend, nor on the native one while a pass stays within 256 tokens).
  *
  * <p>Truncation: each text is cut to {@link #maxTokens()} tokens, [CLS] and [SEP]
  * included; {@link Result#truncated()} counts the texts that were cut. The default,
@@ -49,16 +53,18 @@ import java.util.Objects;
  * {@link #close()}.
  *
  * <p>On a device backend (CUDA) the model's weights must be on the device (the loaders in
- * {@link MiniLm} and {@link SentenceEmbedders} put them there); each pass's ids go to the
- * device and its hidden states, N·C floats for N tokens, come back for the pooling, which
- * runs in Java on the host.
+ * {@link MiniLm} and {@link SentenceEmbedders} put them there); each batch's ids go to the
+ * device and its hidden states, B·T·C floats, come back for the pooling, which runs in Java
+ * on the host.
  */
 public final class SentenceEmbedder implements AutoCloseable {
     /** The default truncation length, special tokens included (see the class notes). */
     public static final int DEFAULT_MAX_TOKENS = 256;
     /**
-     * The most tokens one forward pass runs (one longer sequence runs alone): about 240 MiB of
-     * intermediates on all-MiniLM-L6-v2, within {@link #POOL_BYTES}.
+     * The most tokens one ragged pass runs on a CPU backend (one longer sequence runs alone):
+     * about 240 MiB of intermediates on all-MiniLM-L6-v2, within {@link #POOL_BYTES}. Larger
+     * passes are faster: the benchmark's 32 sentences (478 tokens) took 30.3 ms in one pass
+     * and 34.2 ms in passes of at most 256 (2-core AMD EPYC, bench/RESULTS.md).
      */
     public static final int MAX_PASS_TOKENS = 2048;
     /**
@@ -258,26 +264,33 @@ public final class SentenceEmbedder implements AutoCloseable {
         return run(ids, false);
     }
 
-    /** Runs sequences in passes, each a ragged batch; returns [n][C] in input order. */
+    /** Runs sequences in passes; returns [n][C] in input order. */
     private float[][] run(List<int[]> ids, boolean normalize) {
         int[] lengths = new int[ids.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = ids.get(i).length;
         }
+        // see the class notes: ragged on the CPU, padded batches on a device
+        boolean ragged = backend.device() == Device.CPU;
         float[][] out = new float[lengths.length][];
-        for (int[] pass : passes(lengths)) {
-            // a pass is a range [first, end) of the input
-            float[][] pooled = embedPass(ids.subList(pass[0], pass[1]), normalize);
-            System.arraycopy(pooled, 0, out, pass[0], pooled.length);
+        for (int[] pass : ragged ? passes(lengths) : PaddedBatches.of(lengths)) {
+            List<int[]> sequences = new ArrayList<>(pass.length);
+            for (int i : pass) {
+                sequences.add(ids.get(i));
+            }
+            float[][] pooled = ragged ? embedRagged(sequences, normalize)
+                    : embedPadded(sequences, normalize);
+            for (int j = 0; j < pass.length; j++) {
+                out[pass[j]] = pooled[j];
+            }
         }
         return out;
     }
 
     /**
-     * How {@link #embed} cuts sequences of these token counts into forward passes: ranges
-     * {@code [first, end)} of the input, in order, each of at most {@value #MAX_PASS_TOKENS}
-     * tokens (a longer single sequence runs alone). A pass lays its sequences end to end
-     * ({@link BertModel#forwardRagged}), so it computes no padding.
+     * How {@link #embed} cuts sequences of these token counts into ragged passes on a CPU
+     * backend: the indices of each pass, consecutive and in input order, each pass of at most
+     * {@value #MAX_PASS_TOKENS} tokens (a longer single sequence runs alone).
      *
      * @throws IllegalArgumentException if a length is below 1
      */
@@ -285,60 +298,95 @@ public final class SentenceEmbedder implements AutoCloseable {
         List<int[]> out = new ArrayList<>();
         int first = 0;
         long tokens = 0;
-        for (int i = 0; i < lengths.length; i++) {
-            if (lengths[i] < 1) {
+        for (int i = 0; i <= lengths.length; i++) {
+            if (i < lengths.length && lengths[i] < 1) {
                 throw new IllegalArgumentException("passes: lengths[" + i + "]=" + lengths[i]
                         + " must be >= 1");
             }
-            if (i > first && tokens + lengths[i] > MAX_PASS_TOKENS) {
-                out.add(new int[] {first, i});
+            boolean full = i == lengths.length || tokens + lengths[i] > MAX_PASS_TOKENS;
+            if (full && i > first) {
+                int[] pass = new int[i - first];
+                for (int j = 0; j < pass.length; j++) {
+                    pass[j] = first + j;
+                }
+                out.add(pass);
                 first = i;
                 tokens = 0;
             }
-            tokens += lengths[i];
-        }
-        if (first < lengths.length) {
-            out.add(new int[] {first, lengths.length});
+            if (i < lengths.length) {
+                tokens += lengths[i];
+            }
         }
         return out;
     }
 
-    /**
-     * Runs one pass of sequences laid end to end; returns [n][C], the mean over each
-     * sequence's tokens, L2-normalised when asked.
-     */
-    private float[][] embedPass(List<int[]> sequences, boolean normalize) {
+    /** Runs sequences laid end to end as one ragged batch; returns their pooled [B][C]. */
+    private float[][] embedRagged(List<int[]> sequences, boolean normalize) {
         int b = sequences.size();
-        int c = dimension();
         int[] lengths = new int[b];
+        int[] firstRow = new int[b];
         int n = 0;
         for (int i = 0; i < b; i++) {
             lengths[i] = sequences.get(i).length;
+            firstRow[i] = n;
             n += lengths[i];
         }
         int[] flat = new int[n];
-        int at = 0;
-        for (int[] s : sequences) {
-            System.arraycopy(s, 0, flat, at, s.length);
-            at += s.length;
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(sequences.get(i), 0, flat, firstRow[i], lengths[i]);
         }
-        float[] hidden;
         try (Scope scope = pool != null ? Scope.open(pool) : Scope.open()) {
             Ops ops = new Ops(backend, scope);
             Tensor ids = Tensor.fromInts(scope, flat, n);
-            hidden = ops.toHost(model.forwardRagged(ops, ids, lengths)).toFloatArray(); // [N, C]
+            float[] hidden = ops.toHost(model.forwardRagged(ops, ids, lengths))
+                    .toFloatArray(); // [N, C]
+            return meanOfRows(hidden, firstRow, lengths, normalize);
         }
+    }
 
-        // mean over each sequence's tokens, then L2 normalise (in double; eps as torch's
-        // normalize)
-        float[][] pooled = new float[b][c];
-        double[] sum = new double[c];
-        int row = 0;
+    /**
+     * Runs sequences as one batch right-padded to the longest; returns their pooled [B][C].
+     */
+    private float[][] embedPadded(List<int[]> sequences, boolean normalize) {
+        int b = sequences.size();
+        int t = 0;
+        for (int[] s : sequences) {
+            t = Math.max(t, s.length);
+        }
+        int[] flat = new int[b * t]; // padding: ID 0, never seen by a real token
+        int[] lengths = new int[b];
+        int[] firstRow = new int[b];
         for (int i = 0; i < b; i++) {
+            int[] s = sequences.get(i);
+            System.arraycopy(s, 0, flat, i * t, s.length);
+            lengths[i] = s.length;
+            firstRow[i] = i * t;
+        }
+        try (Scope scope = pool != null ? Scope.open(pool) : Scope.open()) {
+            Ops ops = new Ops(backend, scope);
+            Tensor ids = Tensor.fromInts(scope, flat, b, t);
+            Tensor len = Tensor.fromInts(scope, lengths, b);
+            float[] hidden = ops.toHost(model.forward(ops, ids, len))
+                    .toFloatArray(); // [B, T, C]
+            return meanOfRows(hidden, firstRow, lengths, normalize);
+        }
+    }
+
+    /**
+     * For each sequence i, the mean of rows firstRow[i] .. firstRow[i] + lengths[i] - 1 of
+     * hidden [rows, C], L2-normalised when asked (in double; eps as torch's normalize).
+     */
+    private float[][] meanOfRows(float[] hidden, int[] firstRow, int[] lengths,
+                                 boolean normalize) {
+        int c = dimension();
+        float[][] pooled = new float[lengths.length][c];
+        double[] sum = new double[c];
+        for (int i = 0; i < lengths.length; i++) {
             Arrays.fill(sum, 0);
-            for (int p = 0; p < lengths[i]; p++, row++) {
+            for (int p = 0; p < lengths[i]; p++) {
+                int row = (firstRow[i] + p) * c;
                 for (int k = 0; k < c; k++) {
-                    sum[k] += hidden[row * c + k];
+                    sum[k] += hidden[row + k];
                 }
             }
             double norm = 0;
