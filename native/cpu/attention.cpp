@@ -30,6 +30,10 @@
 // arithmetic.
 // F16 without oneDNN support (no AVX512-FP16) converts q, k and v to f32 copies and
 // converts the f32 result.
+//
+// gatun_attention_ragged runs many short sequences laid end to end (a ragged batch) in one
+// call: each sequence is a B = 1 problem on views, and those small_head takes share one
+// share() over (sequence, head) items (see ragged() below).
 #include <algorithm>
 #include <initializer_list>
 #include <memory>

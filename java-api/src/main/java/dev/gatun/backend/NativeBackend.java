@@ -326,12 +326,7 @@ public final class NativeBackend implements Backend {
     public void attention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
                           Tensor mask, Tensor keyLengths, Tensor dst, Tensor weights) {
         String op = "attention";
-        for (Tensor t : new Tensor[] {q, k, v, dst}) {
-            NativeChecks.present(op, "q, k, v and dst", t);
-            NativeChecks.rank(op, "q, k, v and dst", t, 4);
-            NativeChecks.unitLast(op, "q, k, v and dst", t);
-        }
-        NativeChecks.floating(op, "q", q);
+        checkHeads(op, q, k, v, dst);
         long[] scores = {q.dim(0), q.dim(1), q.dim(2), k.dim(2)};
         NativeChecks.shape(op, "k", k, q.dim(0), k.dim(1), k.dim(2), q.dim(3));
         NativeChecks.shape(op, "v", v, k.shape());
@@ -356,17 +351,22 @@ public final class NativeBackend implements Backend {
                 segment(weights)));
     }
 
-    /** {@inheritDoc} All sequences in one native call ({@code gatun_attention_ragged}). */
-    @Override
-    public void raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
-                                int[] lengths, Tensor dst) {
-        String op = "raggedAttention";
+    /** q, k, v and dst present, of rank 4 with the last stride 1; q floating. */
+    private static void checkHeads(String op, Tensor q, Tensor k, Tensor v, Tensor dst) {
         for (Tensor t : new Tensor[] {q, k, v, dst}) {
             NativeChecks.present(op, "q, k, v and dst", t);
             NativeChecks.rank(op, "q, k, v and dst", t, 4);
             NativeChecks.unitLast(op, "q, k, v and dst", t);
         }
         NativeChecks.floating(op, "q", q);
+    }
+
+    /** {@inheritDoc} All sequences in one native call ({@code gatun_attention_ragged}). */
+    @Override
+    public void raggedAttention(Tensor q, Tensor k, Tensor v, float scale, boolean causal,
+                                int[] lengths, Tensor dst) {
+        String op = "raggedAttention";
+        checkHeads(op, q, k, v, dst);
         long t = q.dim(2);
         NativeChecks.shape(op, "q", q, 1, q.dim(1), t, q.dim(3));
         NativeChecks.shape(op, "k", k, 1, k.dim(1), t, q.dim(3));
