@@ -33,6 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       batches of 523 padded tokens); throughput in sentences/s = 32 / time;
  *   <li>{@link #latency}: one sentence per call (batch 1), cycling through the 32; ms per
  *       sentence;
+ *   <li>{@link #long4}: the four paragraphs of {@link Sentences#LONG} (150 to 158 tokens
+ *       each) in one call; texts per second;
  *   <li>{@link #forward}: the padded {@code BertModel.forward} alone on the 32 tokenized
  *       sentences as one batch padded to 39 tokens (not what {@code embed} runs on a CPU),
  *       results in a scope opened and closed per call on one {@link MemoryPool}; with
@@ -128,6 +130,11 @@ public class MiniLmBenchmark {
     @Benchmark
     public float[][] batch32(Model m) {
         return m.embed(Sentences.BATCH);
+    }
+
+    @Benchmark
+    public float[][] long4(Model m) {
+        return m.embed(Sentences.LONG);
     }
 
     @Benchmark

@@ -88,6 +88,9 @@ final class Plan {
         for (String backend : new String[] {"native", "java", "scalar", "onnxruntime"}) {
             out.add(new Entry(minilm("latency", backend, true), FULL_MODEL));
         }
+        for (String backend : new String[] {"native", "java", "onnxruntime"}) {
+            out.add(new Entry(minilm("long4", backend, false), FULL_MODEL));
+        }
         for (String backend : new String[] {"native", "java"}) {
             out.add(new Entry(minilm("forward", backend, true), FULL_MODEL));
         }
@@ -184,6 +187,9 @@ final class Plan {
                     Map.of("backend", backend), Metric.SENTENCES_PER_S, BATCH, allocation);
             case "latency" -> new Case("minilm-latency", backend, "MiniLmBenchmark.latency",
                     Map.of("backend", backend), Metric.MS_PER_SENTENCE, 1, allocation);
+            case "long4" -> new Case("minilm-long4", backend, "MiniLmBenchmark.long4",
+                    Map.of("backend", backend), Metric.SENTENCES_PER_S,
+                    Sentences.LONG.size(), allocation);
             case "forward" -> new Case("minilm-forward-batch32", backend,
                     "MiniLmBenchmark.forward", Map.of("backend", backend),
                     Metric.SENTENCES_PER_S, BATCH, allocation);
