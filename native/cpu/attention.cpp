@@ -689,21 +689,18 @@ void check_attention(const Attention &a) {
 }
 
 // A ragged batch (gatun_attention_ragged): sequence i covers positions [start_i, start_i +
-// lengths[i]) of q, k, v and dst, [H or Hkv, T, D] with strides [3]. Each sequence is a
-// B = 1 problem whose queries and keys are its own positions. Sequences that small_head
-// takes run as (sequence, head) items spread over share() in one go, so a batch of 32
-// sentences costs one dispatch instead of 32 (each call paid its checks and its share()
-// of about 10 us); the others run one after another as gatun_attention would run them.
-void ragged(int32_t dtype, int64_t n, const int32_t *lengths, int64_t h, int64_t hkv,
-            int64_t d, const void *q, const int64_t *qs, const void *k, const int64_t *ks,
-            const void *v, const int64_t *vs, float scale, bool causal, void *dst,
-            const int64_t *ds) {
+// lengths[i]) of q, k, v and dst, [H or Hkv, T, D] with strides [3], T the sum of the
+// lengths. Each sequence is a B = 1 problem whose queries and keys are its own positions.
+// Sequences that small_head takes run as (sequence, head) items spread over share() in one
+// go, so a batch of 32 sentences costs one dispatch instead of 32 (each call paid its
+// checks and its share() of about 10 us); the others run one after another as
+// gatun_attention would run them.
+void ragged(int32_t dtype, int64_t n, const int32_t *lengths, int64_t t, int64_t h,
+            int64_t hkv, int64_t d, const void *q, const int64_t *qs, const void *k,
+            const int64_t *ks, const void *v, const int64_t *vs, float scale, bool causal,
+            void *dst, const int64_t *ds) {
     // [1, ., T, D] strides of every sequence's view; the size-1 batch takes the whole
     // tensor's extent, not 0, which oneDNN's fast matmuls refuse (see no_zero_stride)
-    int64_t t = 0;
-    for (int64_t i = 0; i < n; i++) {
-        t += lengths[i];
-    }
     auto batch = [&](const int64_t *s, int64_t heads) {
         return std::max({heads * s[0], t * s[1], d * s[2], int64_t{1}});
     };
@@ -832,8 +829,8 @@ gatun_status gatun_attention_ragged(int32_t dtype, int64_t n, const int32_t *len
         Attention whole{dtype, 1, h, hkv, t, t, d, q, q4, k, k4, v, v4, scale, causal != 0,
                         nullptr, nullptr, nullptr, dst, d4, nullptr};
         check_attention(whole);
-        ragged(dtype, n, lengths, h, hkv, d, q, q_strides, k, k_strides, v, v_strides, scale,
-               causal != 0, dst, d_strides);
+        ragged(dtype, n, lengths, t, h, hkv, d, q, q_strides, k, k_strides, v, v_strides,
+               scale, causal != 0, dst, d_strides);
     });
 }
 

@@ -298,7 +298,7 @@ public final class MultiHeadAttention {
             }
             if (rope != null) {
                 long start = cache == null ? 0 : cache.length();
-                Tensor positions = ragged != null ? raggedPositions(ops, ragged)
+                Tensor positions = ragged != null ? Tensors.raggedPositions(ops, ragged)
                         : Tensors.positions(ops, start, tq);
                 q = ops.rope(q, positions, rope.theta(), rope.style());
                 k = ops.rope(k, positions, rope.theta(), rope.style());
@@ -356,22 +356,6 @@ public final class MultiHeadAttention {
             throw new IllegalArgumentException("MultiHeadAttention: a ragged batch is for "
                     + "self-attention without a cache or weights");
         }
-    }
-
-    /** I32 [N]: each sequence's positions in a ragged batch, restarting at 0. */
-    private static Tensor raggedPositions(Ops ops, int[] ragged) {
-        int n = 0;
-        for (int len : ragged) {
-            n += len;
-        }
-        int[] p = new int[n];
-        int at = 0;
-        for (int len : ragged) {
-            for (int i = 0; i < len; i++) {
-                p[at++] = i;
-            }
-        }
-        return Tensors.ints(ops, p, n);
     }
 
     /** [B, T, n·D] contiguous -> a [B, n, T, D] view. */

@@ -41,6 +41,25 @@ public final class Tensors {
     }
 
     /**
+     * The positions of a ragged batch ({@link AttentionMask#ragged}) as I32 [N]: 0 to
+     * lengths[i] - 1 for each sequence in turn, N the sum of the lengths.
+     */
+    public static Tensor raggedPositions(Ops ops, int[] lengths) {
+        int n = 0;
+        for (int len : lengths) {
+            n += len;
+        }
+        int[] p = new int[n];
+        int at = 0;
+        for (int len : lengths) {
+            for (int i = 0; i < len; i++) {
+                p[at++] = i;
+            }
+        }
+        return ints(ops, p, n);
+    }
+
+    /**
      * A zero-filled contiguous tensor owned by {@code ops.scope()} on the backend's device.
      *
      * @throws IllegalStateException if the scope is closed

@@ -84,8 +84,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #embedAll} call run together on the chosen backend, as {@link SentenceEmbedder}
  * runs them (which parallelises each op), rather than one text per thread of an executor;
  * an empty or blank text is an {@link IllegalArgumentException} however many texts the call
- * has (LangChain4j wraps it in a {@code RuntimeException} when there are several); the floats differ in the last bits (the
- * kernels are not ONNX Runtime's; cosine >= 0.99999 against it, checked by the tests).
+ * has (LangChain4j wraps it in a {@code RuntimeException} when there are several); the
+ * floats differ in the last bits (the kernels are not ONNX Runtime's; cosine >= 0.99999
+ * against it, checked by the tests).
  *
  * <p>Limitation: LangChain4j's automatic discovery of an embedding model (the
  * {@code EmbeddingModelFactory} service, used when no model is given) finds the factory that

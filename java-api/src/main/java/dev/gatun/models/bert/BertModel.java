@@ -253,15 +253,8 @@ public final class BertModel {
         Tensor deviceIds = ops.toDevice(ids);
 
         // x = LN(word[ids] + position[each sequence's 0..T_i) + tokenType[0]): [N, C]
-        int[] positions = new int[Math.toIntExact(n)];
-        int at = 0;
-        for (int len : blocks) {
-            for (int p = 0; p < len; p++) {
-                positions[at++] = p;
-            }
-        }
         Tensor x = words.forward(ops, deviceIds);
-        x = ops.add(x, ops.embedding(positionTable, Tensors.ints(ops, positions, n)));
+        x = ops.add(x, ops.embedding(positionTable, Tensors.raggedPositions(ops, blocks)));
         x = ops.add(x, tokenType0);
         x = embeddingNorm.forward(ops, x, null);
 

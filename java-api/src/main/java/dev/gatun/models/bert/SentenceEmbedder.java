@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * Turns sentences into unit-length vectors: tokenizer, {@link BertModel}, mean pooling over
@@ -298,24 +299,20 @@ public final class SentenceEmbedder implements AutoCloseable {
         List<int[]> out = new ArrayList<>();
         int first = 0;
         long tokens = 0;
-        for (int i = 0; i <= lengths.length; i++) {
-            if (i < lengths.length && lengths[i] < 1) {
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 1) {
                 throw new IllegalArgumentException("passes: lengths[" + i + "]=" + lengths[i]
                         + " must be >= 1");
             }
-            boolean full = i == lengths.length || tokens + lengths[i] > MAX_PASS_TOKENS;
-            if (full && i > first) {
-                int[] pass = new int[i - first];
-                for (int j = 0; j < pass.length; j++) {
-                    pass[j] = first + j;
-                }
-                out.add(pass);
+            if (i > first && tokens + lengths[i] > MAX_PASS_TOKENS) {
+                out.add(IntStream.range(first, i).toArray());
                 first = i;
                 tokens = 0;
             }
-            if (i < lengths.length) {
-                tokens += lengths[i];
-            }
+            tokens += lengths[i];
+        }
+        if (first < lengths.length) {
+            out.add(IntStream.range(first, lengths.length).toArray());
         }
         return out;
     }
